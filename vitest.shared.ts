@@ -1,0 +1,44 @@
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+/** Tests resolve workspace packages to their TypeScript sources through this export condition. */
+export const SOURCE_CONDITION = '@pipeline/source';
+
+export interface PackageTestOptions {
+  /** Global setup files for the integration project (start engines, provide endpoints). */
+  integrationGlobalSetup?: string[];
+  /** Per-test timeout for integration tests, ms. Default 120 000. */
+  integrationTestTimeout?: number;
+}
+
+/**
+ * Shared vitest config: `unit` (test/unit) and `integration` (test/integration) projects, sources resolved through
+ * the `@pipeline/source` condition so tests never need a build.
+ */
+export function definePackageConfig(options: PackageTestOptions = {}): ViteUserConfig {
+  // Vite's default server conditions, with ours first.
+  const conditions = [SOURCE_CONDITION, 'module', 'node', 'development|production'];
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+        },
+        {
+          extends: true,
+          test: {
+            name: 'integration',
+            include: ['test/integration/**/*.test.ts'],
+            globalSetup: options.integrationGlobalSetup ?? [],
+            testTimeout: options.integrationTestTimeout ?? 120_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+            passWithNoTests: true,
+          },
+        },
+      ],
+    },
+  });
+}
