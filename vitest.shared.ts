@@ -15,8 +15,8 @@ export interface PackageTestOptions {
  * the `@pipeline/source` condition so tests never need a build.
  */
 export function definePackageConfig(options: PackageTestOptions = {}): ViteUserConfig {
-  // Vite's default server conditions, with ours first.
-  const conditions = [SOURCE_CONDITION, 'module', 'node', 'development|production'];
+  // Ours first, then Vite's server defaults minus 'module' (the AWS SDK's dist-es cannot load in Node unbundled).
+  const conditions = [SOURCE_CONDITION, 'node', 'development|production'];
   return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },

@@ -55,7 +55,7 @@ export default defineConfig({
 });
 TS
 cat > "$dir/vitest.config.ts" <<'TS'
-import { definePackageConfig } from '../../vitest.shared';
+import { definePackageConfig } from '../../vitest.shared.ts';
 
 export default definePackageConfig();
 TS

@@ -1,1 +1,21 @@
-export {};
+export { type EmfReporterOptions, reportMetricsAsEmf, toEmf } from './emf.js';
+export {
+  type Attempt,
+  ConfigurationError,
+  PutRecordError,
+  type PutRecordErrorCode,
+  type ValidationErrorCode,
+} from './errors.js';
+export type { ShardLimiterState } from './limiter.js';
+export { consoleWarnLogger, type Logger, silentLogger } from './logger.js';
+export type { Distribution, MetricsSnapshot } from './metrics.js';
+export { DEFAULTS, type KinesisProducerOptions } from './options.js';
+export {
+  type FlushOptions,
+  type FlushResult,
+  KinesisProducer,
+  type KinesisProducerEvents,
+  type PutOutcome,
+} from './producer.js';
+export { classifyError, type ErrorClassification } from './retrier.js';
+export type { PutResult, UserRecordInput } from './types.js';

@@ -1,0 +1,909 @@
+import { EventEmitter } from 'node:events';
+import type {
+  KinesisClient,
+  PutRecordsCommandOutput,
+  PutRecordsRequestEntry,
+  PutRecordsResultEntry,
+} from '@aws-sdk/client-kinesis';
+import { effectiveHashKey, InvalidHashKeyError } from '@pipeline/kpl-aggregation';
+import { Aggregator } from './aggregator.js';
+import { KinesisApi } from './client.js';
+import { Collector, type PutRecordsBatch } from './collector.js';
+import { type Attempt, PutRecordError } from './errors.js';
+import { Limiter } from './limiter.js';
+import { type MetricsSnapshot, ProducerMetrics } from './metrics.js';
+import {
+  type KinesisProducerOptions,
+  RECORD_MAX_BYTES_DEFAULT,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+import type { KinesisRecord, PendingRecord } from './pending-record.js';
+import { backoffDelay, classifyEntryError, classifyError, type ErrorClassification } from './retrier.js';
+import { ShardMap } from './shard-map.js';
+import type { PutResult, UserRecordInput } from './types.js';
+
+/** Options of `flush()` and `close()`. */
+export interface FlushOptions {
+  /** Stop waiting at this time (epoch ms or Date) and report what is still pending. Default: wait until done. */
+  deadline?: number | Date;
+}
+
+/** What `flush()` saw: `complete` when every record put before it settled; else how many were still pending. */
+export interface FlushResult {
+  readonly complete: boolean;
+  readonly pending: number;
+}
+
+/** One record's outcome from `putAll()`, with its position in the source. */
+export type PutOutcome =
+  | { readonly index: number; readonly record: UserRecordInput; readonly ok: true; readonly result: PutResult }
+  | { readonly index: number; readonly record: UserRecordInput; readonly ok: false; readonly error: PutRecordError };
+
+/** Events of `KinesisProducer`. */
+export interface KinesisProducerEvents {
+  /** A record failed (every failure, also in the default mode). */
+  failure: [error: PutRecordError];
+  /** Every `metricsInterval` ms. */
+  metrics: [snapshot: MetricsSnapshot];
+  /** The shard map was reloaded. */
+  shardMapRefreshed: [info: { openShards: number; version: number }];
+}
+
+const PTEE = 'ProvisionedThroughputExceededException';
+const CONTROL_PLANE_TIMEOUT_MS = 10_000;
+const INIT_RETRY_MAX_MS = 30_000;
+
+interface FlushWaiter {
+  readonly maxId: number;
+  remaining: number;
+  resolve(result: FlushResult): void;
+}
+
+/**
+ * A KPL-compatible Kinesis producer: shard-aware aggregation, per-shard adaptive rate limits, classified retries with
+ * backoff, bounded memory and exact per-record outcomes. See the package README.
+ */
+export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
+  private readonly options: ResolvedOptions;
+  private readonly api: KinesisApi;
+  private readonly streamInput: { StreamName?: string; StreamARN?: string };
+  private readonly shardMap: ShardMap;
+  private readonly aggregator: Aggregator;
+  private readonly limiter: Limiter;
+  private readonly collector: Collector;
+  private readonly metricsState = new ProducerMetrics();
+
+  private nextId = 0;
+  private unsettled = 0;
+  private outstandingRecords = 0;
+  private outstandingBytes = 0;
+  /** Records put but not admitted yet: waiting for the stream's shard map or for buffer capacity. */
+  private readonly admissionQueue: PendingRecord[] = [];
+  private admissionHead = 0;
+  private readonly capacityWaiters: Array<() => void> = [];
+  private readonly flushWaiters = new Set<FlushWaiter>();
+  private flushing = 0;
+  private inFlight = 0;
+  private readonly inFlightBatches = new Set<PutRecordsBatch>();
+  private readonly retryTimers = new Map<NodeJS.Timeout, PendingRecord[]>();
+
+  private state: 'new' | 'initializing' | 'ready' | 'closed' = 'new';
+  private maxRecordSize = RECORD_MAX_BYTES_DEFAULT;
+  private initRetryDelay = 1000;
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private closePromise: Promise<FlushResult> | undefined;
+
+  constructor(options: KinesisProducerOptions) {
+    super();
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.api = new KinesisApi(options.client, options.clientConfig);
+    this.streamInput = {};
+    if (o.stream.streamName !== undefined) this.streamInput.StreamName = o.stream.streamName;
+    if (o.stream.streamARN !== undefined) this.streamInput.StreamARN = o.stream.streamARN;
+    this.shardMap = new ShardMap(
+      (input) => this.api.listShards(input, CONTROL_PLANE_TIMEOUT_MS),
+      this.streamInput,
+      o.logger,
+    );
+    this.aggregator = new Aggregator(
+      {
+        enabled: o.aggregationEnabled,
+        maxCount: o.aggregationMaxCount,
+        maxSize: o.aggregationMaxSize,
+        maxBufferedTime: o.recordMaxBufferedTime,
+        maxRecordSize: () => this.maxRecordSize,
+      },
+      (record) => this.route(record),
+    );
+    this.limiter = new Limiter(o.rateLimit);
+    this.collector = new Collector(
+      { maxCount: o.collectionMaxCount, maxSize: o.collectionMaxSize },
+      () => this.inFlight < o.maxConnections,
+      (batch) => this.send(batch),
+    );
+  }
+
+  /** The Kinesis client in use (the given one, or the one the producer built). */
+  get client(): KinesisClient {
+    return this.api.client;
+  }
+
+  /** Records and bytes accepted and not yet settled. */
+  get outstanding(): { readonly records: number; readonly bytes: number; readonly waiting: number } {
+    return {
+      records: this.outstandingRecords,
+      bytes: this.outstandingBytes,
+      waiting: this.admissionQueue.length - this.admissionHead,
+    };
+  }
+
+  /** The record size limit in force (bytes of partition key + data). */
+  get maxUserRecordSize(): number {
+    return this.effectiveRecordLimit();
+  }
+
+  /**
+   * Puts one record. Resolves once Kinesis accepted it, rejects with `PutRecordError` when it cannot be delivered
+   * (validation, a non-retryable error, `Expired` after `recordTtl`). When the buffer is full it waits for capacity
+   * (or rejects with `BufferFull` when `whenFull: 'reject'`).
+   */
+  put(record: UserRecordInput): Promise<PutResult> {
+    let pending!: PendingRecord;
+    const promise = new Promise<PutResult>((resolve, reject) => {
+      pending = this.createPending(record, resolve, reject);
+    });
+    if (this.options.fireAndForget) promise.catch(() => {});
+    if (this.state === 'closed') {
+      this.fail(pending, 'ProducerClosed', 'the producer is closed');
+      return promise;
+    }
+    const invalid = this.validate(pending);
+    if (invalid !== undefined) {
+      this.fail(pending, invalid[0], invalid[1]);
+      return promise;
+    }
+    if (this.state !== 'ready' || this.admissionHead < this.admissionQueue.length) {
+      this.admissionQueue.push(pending);
+      if (this.state === 'new') this.initialize();
+      else if (this.state === 'ready') this.admitWaiting();
+      return promise;
+    }
+    if (!this.tryAdmit(pending)) this.admissionQueue.push(pending);
+    return promise;
+  }
+
+  /**
+   * Bulk path with backpressure: pulls records from `source` only while fewer than `maxOutstandingRecords` (and
+   * `maxOutstandingBytes`) are in the producer or waiting to be read as outcomes, and yields every record's outcome,
+   * failures included, in completion order (`index` is the position in the source).
+   */
+  async *putAll(source: Iterable<UserRecordInput> | AsyncIterable<UserRecordInput>): AsyncGenerator<PutOutcome> {
+    const outcomes: PutOutcome[] = [];
+    let head = 0;
+    let open = 0;
+    let openBytes = 0;
+    let done = false;
+    let stopped = false;
+    let sourceError: unknown;
+    let wakeConsumer: (() => void) | undefined;
+    let wakeProducer: (() => void) | undefined;
+    const limitRecords = this.options.maxOutstandingRecords;
+    const limitBytes = this.options.maxOutstandingBytes;
+    const sizes = new Map<number, number>();
+
+    const deliver = (outcome: PutOutcome): void => {
+      outcomes.push(outcome);
+      const w = wakeConsumer;
+      wakeConsumer = undefined;
+      w?.();
+    };
+    const pull = async (): Promise<void> => {
+      let index = 0;
+      try {
+        for await (const record of source) {
+          const size = approximateSize(record);
+          while (!stopped && open > 0 && (open >= limitRecords || openBytes + size > limitBytes)) {
+            await new Promise<void>((resolve) => {
+              wakeProducer = resolve;
+            });
+          }
+          if (stopped) return;
+          const i = index++;
+          open++;
+          openBytes += size;
+          sizes.set(i, size);
+          this.put(record).then(
+            (result) => deliver({ index: i, record, ok: true, result }),
+            (error: PutRecordError) => deliver({ index: i, record, ok: false, error }),
+          );
+        }
+        if (open > 0) void this.flush();
+      } catch (error) {
+        sourceError = error ?? new Error('source failed');
+      } finally {
+        done = true;
+        const w = wakeConsumer;
+        wakeConsumer = undefined;
+        w?.();
+      }
+    };
+    void pull();
+    try {
+      for (;;) {
+        if (head < outcomes.length) {
+          const outcome = outcomes[head++]!;
+          if (head > 4096 && head * 2 > outcomes.length) {
+            outcomes.splice(0, head);
+            head = 0;
+          }
+          open--;
+          openBytes -= sizes.get(outcome.index) ?? 0;
+          sizes.delete(outcome.index);
+          const w = wakeProducer;
+          wakeProducer = undefined;
+          w?.();
+          yield outcome;
+          continue;
+        }
+        if (done && open === 0) break;
+        if (done && sourceError !== undefined && open === 0) break;
+        await new Promise<void>((resolve) => {
+          wakeConsumer = resolve;
+        });
+      }
+      if (sourceError !== undefined) throw sourceError;
+    } finally {
+      stopped = true;
+      const w = wakeProducer;
+      wakeProducer = undefined;
+      w?.();
+    }
+  }
+
+  /** Resolves when the producer can take another record without waiting. */
+  waitForCapacity(): Promise<void> {
+    if (this.hasCapacity(0) && this.admissionHead === this.admissionQueue.length) return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /**
+   * Sends everything buffered now and resolves when every record put before this call has settled, or at
+   * `deadline` with the number still pending (a Lambda must return in time).
+   */
+  flush(options: FlushOptions = {}): Promise<FlushResult> {
+    if (this.unsettled === 0) return Promise.resolve({ complete: true, pending: 0 });
+    const deadline = options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
+    return new Promise<FlushResult>((resolve) => {
+      let timeout: NodeJS.Timeout | undefined;
+      const waiter: FlushWaiter = {
+        maxId: this.nextId - 1,
+        remaining: this.unsettled,
+        resolve: (result) => {
+          if (!this.flushWaiters.delete(waiter)) return;
+          this.flushing--;
+          if (timeout) clearTimeout(timeout);
+          resolve(result);
+        },
+      };
+      this.flushWaiters.add(waiter);
+      this.flushing++;
+      if (deadline !== undefined) {
+        timeout = setTimeout(
+          () => waiter.resolve({ complete: false, pending: waiter.remaining }),
+          Math.max(0, deadline - Date.now()),
+        );
+        timeout.unref();
+      }
+      this.pump();
+    });
+  }
+
+  /**
+   * Flushes, then stops every timer and releases the client it built. Later puts reject with `ProducerClosed`.
+   * With a `deadline`, records still unsettled then fail with `ProducerClosed` (one in flight may still have been
+   * delivered). Idempotent: every call returns the same promise.
+   */
+  close(options: FlushOptions = {}): Promise<FlushResult> {
+    if (this.closePromise) return this.closePromise;
+    this.closePromise = (async () => {
+      const result = await this.flush(options);
+      this.state = 'closed';
+      if (!result.complete) this.abandonAll();
+      if (this.timer) clearTimeout(this.timer);
+      for (const interval of this.intervals) clearInterval(interval);
+      for (const waiter of this.capacityWaiters.splice(0)) waiter();
+      if (this.inFlight === 0) this.api.destroy();
+      return result;
+    })();
+    return this.closePromise;
+  }
+
+  /** A snapshot of the metrics (names as the KPL's). */
+  metrics(): MetricsSnapshot {
+    return this.metricsState.snapshot(this.unsettled, this.limiter.state());
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  private createPending(
+    input: UserRecordInput,
+    resolve: (result: PutResult) => void,
+    reject: (error: Error) => void,
+  ): PendingRecord {
+    const now = Date.now();
+    const data = typeof input?.data === 'string' ? Buffer.from(input.data, 'utf8') : input?.data;
+    const partitionKey = input?.partitionKey;
+    this.unsettled++;
+    return {
+      id: this.nextId++,
+      input,
+      partitionKey,
+      explicitHashKey: input?.explicitHashKey,
+      data,
+      hashKey: 0n,
+      size: (data?.length ?? 0) + (typeof partitionKey === 'string' ? Buffer.byteLength(partitionKey, 'utf8') : 0),
+      putAt: now,
+      expiresAt: now + this.options.recordTtl,
+      waitingSince: now,
+      attempts: [],
+      admitted: false,
+      settled: false,
+      resolve,
+      reject,
+    };
+  }
+
+  /** Checks the record; sets its hash key. Returns [code, message] when invalid. */
+  private validate(record: PendingRecord): [string, string] | undefined {
+    const { partitionKey, data, explicitHashKey } = record;
+    if (typeof partitionKey !== 'string' || partitionKey.length === 0) {
+      return ['InvalidPartitionKey', 'partitionKey must be a non-empty string'];
+    }
+    if (partitionKey.length > 256 && countCodePoints(partitionKey) > 256) {
+      return [
+        'InvalidPartitionKey',
+        `partitionKey has ${countCodePoints(partitionKey)} characters; the limit is 256 (Kinesis PartitionKey)`,
+      ];
+    }
+    if (!(partitionKey as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      return ['InvalidPartitionKey', 'partitionKey is not valid Unicode (lone surrogate); it cannot be sent as UTF-8'];
+    }
+    if (!(data instanceof Uint8Array)) {
+      return ['InvalidData', `data must be a Uint8Array or a string, got ${data === null ? 'null' : typeof data}`];
+    }
+    if (explicitHashKey !== undefined && typeof explicitHashKey !== 'string') {
+      return ['InvalidExplicitHashKey', `explicitHashKey must be a decimal string, got ${typeof explicitHashKey}`];
+    }
+    try {
+      (record as { hashKey: bigint }).hashKey = effectiveHashKey(partitionKey, explicitHashKey);
+    } catch (error) {
+      if (error instanceof InvalidHashKeyError) return ['InvalidExplicitHashKey', error.message];
+      throw error;
+    }
+    // Before the stream's limit is known, admitWaiting() checks the size.
+    if (this.state === 'ready') {
+      const tooLarge = this.sizeError(record);
+      if (tooLarge !== undefined) return ['RecordTooLarge', tooLarge];
+    }
+    return undefined;
+  }
+
+  private sizeError(record: PendingRecord): string | undefined {
+    const limit = this.effectiveRecordLimit();
+    if (record.size <= limit) return undefined;
+    return `record is ${record.size} bytes (partition key ${record.size - record.data.length} + data ${record.data.length}); the limit is ${limit} bytes (maxUserRecordSize / the stream's MaxRecordSizeInKiB)`;
+  }
+
+  private effectiveRecordLimit(): number {
+    const configured = this.options.maxUserRecordSize;
+    return configured === undefined ? this.maxRecordSize : Math.min(configured, this.maxRecordSize);
+  }
+
+  private hasCapacity(size: number): boolean {
+    if (this.outstandingRecords === 0) return true;
+    return (
+      this.outstandingRecords < this.options.maxOutstandingRecords &&
+      this.outstandingBytes + size <= this.options.maxOutstandingBytes
+    );
+  }
+
+  private tryAdmit(record: PendingRecord): boolean {
+    if (!this.hasCapacity(record.size)) {
+      if (this.options.whenFull === 'reject') {
+        this.fail(
+          record,
+          'BufferFull',
+          `buffer full: ${this.outstandingRecords} records / ${this.outstandingBytes} bytes outstanding (maxOutstandingRecords ${this.options.maxOutstandingRecords}, maxOutstandingBytes ${this.options.maxOutstandingBytes})`,
+        );
+        return true;
+      }
+      return false;
+    }
+    this.admit(record);
+    return true;
+  }
+
+  private admit(record: PendingRecord): void {
+    record.admitted = true;
+    this.outstandingRecords++;
+    this.outstandingBytes += record.size;
+    if (this.outstandingRecords > this.metricsState.outstandingHighWaterMark) {
+      this.metricsState.outstandingHighWaterMark = this.outstandingRecords;
+    }
+    this.metricsState.userRecordsReceived++;
+    const now = Date.now();
+    if (now >= record.expiresAt) {
+      this.expire(record);
+      return;
+    }
+    record.waitingSince = now;
+    this.aggregator.add(record, this.shardMap.predict(record.hashKey));
+    this.schedulePump();
+  }
+
+  /** Admits queued records in order while capacity allows. */
+  private admitWaiting(): void {
+    const queue = this.admissionQueue;
+    while (this.admissionHead < queue.length) {
+      const record = queue[this.admissionHead]!;
+      if (!record.settled) {
+        const tooLarge = this.sizeError(record);
+        if (tooLarge !== undefined) this.fail(record, 'RecordTooLarge', tooLarge);
+        else if (!this.tryAdmit(record)) break;
+      }
+      queue[this.admissionHead++] = undefined as unknown as PendingRecord;
+    }
+    if (this.admissionHead === queue.length) {
+      queue.length = 0;
+      this.admissionHead = 0;
+    } else if (this.admissionHead > 4096) {
+      queue.splice(0, this.admissionHead);
+      this.admissionHead = 0;
+    }
+    if (this.admissionHead === queue.length && this.hasCapacity(0)) {
+      for (const waiter of this.capacityWaiters.splice(0)) waiter();
+    }
+  }
+
+  // ---------------------------------------------------------------- stream metadata
+
+  private initialize(): void {
+    this.state = 'initializing';
+    void this.loadStreamMetadata();
+  }
+
+  private async loadStreamMetadata(): Promise<void> {
+    const summary = this.api.describeStreamSummary(this.options.stream, CONTROL_PLANE_TIMEOUT_MS).then(
+      (out) => {
+        const kib = (out.StreamDescriptionSummary as { MaxRecordSizeInKiB?: number } | undefined)?.MaxRecordSizeInKiB;
+        if (typeof kib === 'number' && kib > 0) this.maxRecordSize = kib * 1024;
+      },
+      (error: unknown) =>
+        this.options.logger.debug('DescribeStreamSummary failed; record limit 1 MiB', { error: String(error) }),
+    );
+    try {
+      await this.refreshShardMap();
+      await summary;
+      this.becomeReady();
+    } catch (error) {
+      await summary;
+      const cls = classifyError(error);
+      if (!cls.retryable) {
+        this.options.logger.error('cannot load the stream shard map', { code: cls.code, message: cls.message });
+        this.state = 'new';
+        const queued = this.admissionQueue.splice(this.admissionHead);
+        this.admissionQueue.length = 0;
+        this.admissionHead = 0;
+        for (const record of queued) {
+          this.fail(record, cls.code, `ListShards failed: ${cls.message}`);
+        }
+        return;
+      }
+      // Like the KPL: without a shard map, records go out unaggregated while the map is retried in the background.
+      this.options.logger.warn('shard map unavailable; sending unaggregated until it loads', { code: cls.code });
+      this.becomeReady();
+      this.retryShardMapLater();
+    }
+  }
+
+  private retryShardMapLater(): void {
+    const delay = this.initRetryDelay;
+    this.initRetryDelay = Math.min(INIT_RETRY_MAX_MS, delay * 1.5);
+    const timer = setTimeout(() => {
+      if (this.state === 'closed') return;
+      this.refreshShardMap().catch(() => this.retryShardMapLater());
+    }, delay);
+    timer.unref();
+  }
+
+  private async refreshShardMap(): Promise<void> {
+    await this.shardMap.refresh();
+    this.afterShardMapRefresh();
+  }
+
+  private afterShardMapRefresh(): void {
+    this.metricsState.shardMapRefreshes++;
+    this.emit('shardMapRefreshed', { openShards: this.shardMap.shardCount, version: this.shardMap.version });
+  }
+
+  private becomeReady(): void {
+    if (this.state !== 'initializing') return;
+    this.state = 'ready';
+    const o = this.options;
+    if (o.shardMapRefreshInterval > 0) {
+      const interval = setInterval(() => {
+        this.shardMap
+          .refresh()
+          .then(() => this.afterShardMapRefresh())
+          .catch((error: unknown) => o.logger.warn('periodic shard map refresh failed', { error: String(error) }));
+      }, o.shardMapRefreshInterval);
+      interval.unref();
+      this.intervals.push(interval);
+    }
+    if (o.metricsInterval > 0) {
+      const interval = setInterval(() => this.emit('metrics', this.metrics()), o.metricsInterval);
+      interval.unref();
+      this.intervals.push(interval);
+    }
+    this.admitWaiting();
+  }
+
+  // ---------------------------------------------------------------- pipeline
+
+  /** Aggregator output: shard-predicted records pass the limiter, others go straight to the collector. */
+  private route(record: KinesisRecord): void {
+    if (record.shardId === undefined) this.collector.add(record);
+    else this.limiter.enqueue(record, Date.now());
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Moves records along: due aggregates → limiter → collector → sender; then arms the timer for the next due. */
+  private pump(): void {
+    if (this.state === 'closed' && this.unsettled === 0) return;
+    const now = Date.now();
+    const force = this.flushing > 0;
+    this.aggregator.flushDue(now, force);
+    this.limiter.drain(now, (record) => this.collector.add(record));
+    this.collector.flushDue(now, force);
+    this.armTimer(now);
+  }
+
+  private armTimer(now: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    const aggregatorDue = this.aggregator.nextDeadline();
+    if (aggregatorDue !== undefined) next = Math.min(next, aggregatorDue);
+    const collectorDue = this.collector.nextDeadline();
+    if (collectorDue !== undefined) next = Math.min(next, collectorDue);
+    const limiterWait = this.limiter.nextWait(now);
+    if (limiterWait !== undefined) next = Math.min(next, now + Math.max(1, limiterWait));
+    if (this.flushing > 0 && (aggregatorDue !== undefined || collectorDue !== undefined)) next = now;
+    if (next === Number.POSITIVE_INFINITY) return;
+    if (this.timer && next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, next - now),
+    );
+    this.timer.unref();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private send(batch: PutRecordsBatch): void {
+    const start = Date.now();
+    const sendable: KinesisRecord[] = [];
+    for (const kr of batch.records) {
+      if (kr.records.some((r) => r.settled || start >= r.expiresAt)) {
+        // Expired while waiting for tokens or a connection: fail those, re-aggregate the rest.
+        for (const r of kr.records) {
+          if (r.settled) continue;
+          if (start >= r.expiresAt) this.expire(r);
+          else this.requeue(r, start);
+        }
+        continue;
+      }
+      sendable.push(kr);
+    }
+    if (sendable.length === 0) {
+      this.schedulePump();
+      return;
+    }
+    const sent: PutRecordsBatch = { records: sendable, size: batch.size, deadline: batch.deadline };
+    const entries: PutRecordsRequestEntry[] = new Array(sendable.length);
+    for (let i = 0; i < sendable.length; i++) {
+      const kr = sendable[i]!;
+      const entry: PutRecordsRequestEntry = { Data: kr.data, PartitionKey: kr.partitionKey };
+      if (kr.explicitHashKey !== undefined) entry.ExplicitHashKey = kr.explicitHashKey;
+      entries[i] = entry;
+      for (const r of kr.records) {
+        if (r.attempts.length === 0) this.metricsState.bufferingTime.add(start - r.putAt);
+      }
+    }
+    this.inFlight++;
+    this.inFlightBatches.add(sent);
+    this.metricsState.putRecordsRequests++;
+    this.metricsState.kinesisRecordsPerRequest.add(sendable.length);
+    this.api
+      .putRecords({ ...this.streamInput, Records: entries }, this.options.requestTimeout)
+      .then(
+        (output) => this.onResponse(sent, output, start),
+        (error: unknown) => this.onRequestFailed(sent, classifyError(error), start),
+      )
+      .catch((error: unknown) => {
+        this.options.logger.error('internal error handling a PutRecords response', { error: String(error) });
+        this.onRequestFailed(sent, classifyError(error), start);
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.inFlightBatches.delete(sent);
+        if (this.state === 'closed' && this.inFlight === 0) this.api.destroy();
+        this.collector.dispatch();
+        this.schedulePump();
+      });
+  }
+
+  private onResponse(batch: PutRecordsBatch, output: PutRecordsCommandOutput, start: number): void {
+    const end = Date.now();
+    this.metricsState.requestTime.add(end - start);
+    const results = output.Records ?? [];
+    if (results.length !== batch.records.length) {
+      const message = `PutRecords answered ${results.length} entries for ${batch.records.length} records`;
+      this.onRequestFailed(
+        batch,
+        { code: 'ResponseMismatch', message, retryable: true, throttling: false, ambiguous: true },
+        start,
+      );
+      return;
+    }
+    const wrongShard: Array<[KinesisRecord, PutRecordsResultEntry]> = [];
+    for (let i = 0; i < results.length; i++) {
+      const kr = batch.records[i]!;
+      const entry = results[i]!;
+      if (entry.ErrorCode) {
+        const cls = classifyEntryError(entry.ErrorCode, entry.ErrorMessage ?? '');
+        if (cls.throttling && kr.shardId !== undefined) this.limiter.onThrottled(kr.shardId, end);
+        this.retryOrFail(kr.records, cls, start, end);
+      } else if (kr.shardId !== undefined && entry.ShardId !== kr.shardId) {
+        wrongShard.push([kr, entry]);
+      } else {
+        this.succeed(kr, entry, start, end);
+      }
+    }
+    if (wrongShard.length > 0) void this.handleWrongShard(wrongShard, start, end);
+  }
+
+  /**
+   * Records that landed on another shard than predicted: the map is stale (resharding). Single records are fine —
+   * Kinesis routed them by their own hash key. An aggregate with any sub-record outside the landed shard's range is
+   * dropped whole by the KCL, so every sub-record is sent again.
+   */
+  private async handleWrongShard(
+    landed: Array<[KinesisRecord, PutRecordsResultEntry]>,
+    start: number,
+    end: number,
+  ): Promise<void> {
+    for (const [kr] of landed) this.metricsState.wrongShard += kr.records.length;
+    try {
+      await this.shardMap.refresh();
+      this.afterShardMapRefresh();
+    } catch (error) {
+      this.options.logger.warn('shard map refresh after a wrong-shard result failed', { error: String(error) });
+    }
+    for (const [kr, entry] of landed) {
+      if (!kr.aggregated) {
+        this.succeed(kr, entry, start, end);
+        continue;
+      }
+      const range = entry.ShardId === undefined ? undefined : this.shardMap.range(entry.ShardId);
+      const outside =
+        range === undefined
+          ? kr.records.length
+          : kr.records.filter((r) => r.hashKey < range.startingHashKey || r.hashKey > range.endingHashKey).length;
+      if (outside === 0) {
+        this.succeed(kr, entry, start, end);
+        continue;
+      }
+      this.metricsState.misroutedAggregates++;
+      this.options.logger.warn('aggregate landed on a shard that excludes some of its records; re-sending all', {
+        predicted: kr.shardId,
+        landed: entry.ShardId,
+        records: kr.records.length,
+        outside,
+      });
+      this.retryOrFail(
+        kr.records,
+        {
+          code: 'WrongShard',
+          message: `aggregate predicted for ${kr.shardId} landed on ${entry.ShardId} with ${outside} of ${kr.records.length} records outside its range`,
+          retryable: true,
+          throttling: false,
+          ambiguous: false,
+        },
+        start,
+        end,
+      );
+    }
+    this.schedulePump();
+  }
+
+  private onRequestFailed(batch: PutRecordsBatch, cls: ErrorClassification, start: number): void {
+    const end = Date.now();
+    this.metricsState.requestTime.add(end - start);
+    if (cls.throttling) {
+      for (const kr of batch.records) if (kr.shardId !== undefined) this.limiter.onThrottled(kr.shardId, end);
+    }
+    if (cls.retryable && cls.ambiguous) {
+      for (const kr of batch.records) this.metricsState.ambiguousRetries += kr.records.length;
+    }
+    for (const kr of batch.records) this.retryOrFail(kr.records, cls, start, end);
+  }
+
+  private succeed(kr: KinesisRecord, entry: PutRecordsResultEntry, start: number, end: number): void {
+    const m = this.metricsState;
+    m.kinesisRecordsPut++;
+    m.kinesisRecordsDataPut += kr.size;
+    m.userRecordsPerKinesisRecord.add(kr.records.length);
+    const shardId = entry.ShardId ?? '';
+    const sequenceNumber = entry.SequenceNumber ?? '';
+    for (let i = 0; i < kr.records.length; i++) {
+      const r = kr.records[i]!;
+      if (r.settled) continue;
+      r.attempts.push({ timestamp: end, durationMs: end - start, delayMs: start - r.waitingSince, success: true });
+      m.userRecordsPut++;
+      m.userRecordsDataPut += r.data.length;
+      m.retriesPerRecord.add(r.attempts.length - 1);
+      this.settle(r);
+      r.resolve({
+        shardId,
+        sequenceNumber,
+        subSequenceNumber: kr.aggregated ? i : 0,
+        aggregated: kr.aggregated,
+        attempts: r.attempts,
+      });
+    }
+  }
+
+  private retryOrFail(records: readonly PendingRecord[], cls: ErrorClassification, start: number, end: number): void {
+    const live = records.filter((r) => !r.settled);
+    if (live.length === 0) return;
+    const attempt: Attempt = {
+      timestamp: end,
+      durationMs: end - start,
+      delayMs: 0,
+      success: false,
+      errorCode: cls.code,
+      errorMessage: cls.message,
+    };
+    for (const r of live) r.attempts.push({ ...attempt, delayMs: start - r.waitingSince });
+    this.metricsState.error(cls.code, live.length);
+    const failNow = !cls.retryable || (cls.code === PTEE && this.options.failIfThrottled) || this.state === 'closed';
+    if (failNow) {
+      const why = this.state === 'closed' && cls.retryable ? 'ProducerClosed' : cls.code;
+      for (const r of live) this.fail(r, why, `${cls.code}: ${cls.message}`);
+      return;
+    }
+    this.metricsState.retries += live.length;
+    const delay = backoffDelay(
+      live[0]!.attempts.length,
+      this.options.retryBaseDelay,
+      this.options.retryMaxDelay,
+      this.options.random,
+    );
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      const now = Date.now();
+      for (const r of live) {
+        if (r.settled) continue;
+        if (now >= r.expiresAt) this.expire(r);
+        else this.requeue(r, now);
+      }
+      this.schedulePump();
+    }, delay);
+    timer.unref();
+    this.retryTimers.set(timer, live);
+  }
+
+  /** Sends a record through the aggregator again, with a fresh shard prediction. */
+  private requeue(record: PendingRecord, now: number): void {
+    if (this.state === 'closed') {
+      this.fail(record, 'ProducerClosed', 'the producer closed before the record could be retried');
+      return;
+    }
+    record.waitingSince = now;
+    this.aggregator.add(record, this.shardMap.predict(record.hashKey));
+  }
+
+  // ---------------------------------------------------------------- settling
+
+  private expire(record: PendingRecord): void {
+    const last = record.attempts[record.attempts.length - 1];
+    this.metricsState.userRecordExpired++;
+    this.fail(
+      record,
+      'Expired',
+      `not accepted within recordTtl (${this.options.recordTtl} ms) after ${record.attempts.length} attempt(s)` +
+        (last?.errorCode ? `; last error ${last.errorCode}: ${last.errorMessage ?? ''}` : ''),
+    );
+  }
+
+  private fail(record: PendingRecord, code: string, message: string): void {
+    if (record.settled) return;
+    const admitted = this.settle(record);
+    if (admitted) this.metricsState.userRecordsFailed++;
+    const error = new PutRecordError(code, message, record.input, record.attempts);
+    record.reject(error);
+    if (this.listenerCount('failure') > 0) this.emit('failure', error);
+    else if (this.options.fireAndForget) {
+      this.options.logger.error('record failed', { code, message, partitionKey: record.partitionKey });
+    }
+  }
+
+  /** Marks settled and releases capacity; true when the record had been admitted. */
+  private settle(record: PendingRecord): boolean {
+    record.settled = true;
+    this.unsettled--;
+    for (const waiter of this.flushWaiters) {
+      if (record.id <= waiter.maxId && --waiter.remaining === 0) waiter.resolve({ complete: true, pending: 0 });
+    }
+    const admitted = record.admitted;
+    if (admitted) {
+      this.outstandingRecords--;
+      this.outstandingBytes -= record.size;
+      if (this.admissionHead < this.admissionQueue.length || this.capacityWaiters.length > 0) this.admitWaiting();
+    }
+    return admitted;
+  }
+
+  /** After a close deadline: every record still held fails with `ProducerClosed`. */
+  private abandonAll(): void {
+    const message = 'the producer closed at its deadline before the record was accepted';
+    for (const record of this.aggregator.drain()) this.fail(record, 'ProducerClosed', message);
+    for (const kr of this.limiter.takeAll()) for (const r of kr.records) this.fail(r, 'ProducerClosed', message);
+    for (const kr of this.collector.takeAll()) for (const r of kr.records) this.fail(r, 'ProducerClosed', message);
+    for (const [timer, records] of this.retryTimers) {
+      clearTimeout(timer);
+      for (const r of records) this.fail(r, 'ProducerClosed', message);
+    }
+    this.retryTimers.clear();
+    const queued = this.admissionQueue.splice(this.admissionHead);
+    this.admissionQueue.length = 0;
+    this.admissionHead = 0;
+    for (const r of queued) this.fail(r, 'ProducerClosed', message);
+    for (const batch of this.inFlightBatches) {
+      for (const kr of batch.records) {
+        for (const r of kr.records) this.fail(r, 'ProducerClosed', `${message} (still in flight: it may be delivered)`);
+      }
+    }
+  }
+}
+
+function countCodePoints(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+function approximateSize(record: UserRecordInput): number {
+  const data = record?.data;
+  const dataSize = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.length : 0;
+  const key = record?.partitionKey;
+  return dataSize + (typeof key === 'string' ? key.length : 0);
+}
