@@ -84,6 +84,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
   private readonly capacityWaiters: Array<() => void> = [];
   private readonly flushWaiters = new Set<FlushWaiter>();
   private flushing = 0;
+  private blockedWriters = 0;
   private inFlight = 0;
   private readonly inFlightBatches = new Set<PutRecordsBatch>();
   private readonly retryTimers = new Map<NodeJS.Timeout, PendingRecord[]>();
@@ -153,116 +154,46 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
    * (or rejects with `BufferFull` when `whenFull: 'reject'`).
    */
   put(record: UserRecordInput): Promise<PutResult> {
-    let pending!: PendingRecord;
-    const promise = new Promise<PutResult>((resolve, reject) => {
-      pending = this.createPending(record, resolve, reject);
-    });
+    const promise = new Promise<PutResult>((resolve, reject) => this.submit(record, resolve, reject));
     if (this.options.fireAndForget) promise.catch(() => {});
-    if (this.state === 'closed') {
-      this.fail(pending, 'ProducerClosed', 'the producer is closed');
-      return promise;
-    }
-    const invalid = this.validate(pending);
-    if (invalid !== undefined) {
-      this.fail(pending, invalid[0], invalid[1]);
-      return promise;
-    }
-    if (this.state !== 'ready' || this.admissionHead < this.admissionQueue.length) {
-      this.admissionQueue.push(pending);
-      if (this.state === 'new') this.initialize();
-      else if (this.state === 'ready') this.admitWaiting();
-      return promise;
-    }
-    if (!this.tryAdmit(pending)) this.admissionQueue.push(pending);
     return promise;
   }
 
   /**
    * Bulk path with backpressure: pulls records from `source` only while fewer than `maxOutstandingRecords` (and
    * `maxOutstandingBytes`) are in the producer or waiting to be read as outcomes, and yields every record's outcome,
-   * failures included, in completion order (`index` is the position in the source).
+   * failures included, in completion order (`index` is the position in the source). Stopping the iteration stops
+   * the pulling; records already taken are still delivered.
    */
-  async *putAll(source: Iterable<UserRecordInput> | AsyncIterable<UserRecordInput>): AsyncGenerator<PutOutcome> {
-    const outcomes: PutOutcome[] = [];
-    let head = 0;
-    let open = 0;
-    let openBytes = 0;
-    let done = false;
-    let stopped = false;
-    let sourceError: unknown;
-    let wakeConsumer: (() => void) | undefined;
-    let wakeProducer: (() => void) | undefined;
-    const limitRecords = this.options.maxOutstandingRecords;
-    const limitBytes = this.options.maxOutstandingBytes;
-    const sizes = new Map<number, number>();
+  putAll(source: Iterable<UserRecordInput> | AsyncIterable<UserRecordInput>): AsyncIterableIterator<PutOutcome> {
+    return new PutAllIterator(this, source, this.options.maxOutstandingRecords, this.options.maxOutstandingBytes);
+  }
 
-    const deliver = (outcome: PutOutcome): void => {
-      outcomes.push(outcome);
-      const w = wakeConsumer;
-      wakeConsumer = undefined;
-      w?.();
-    };
-    const pull = async (): Promise<void> => {
-      let index = 0;
-      try {
-        for await (const record of source) {
-          const size = approximateSize(record);
-          while (!stopped && open > 0 && (open >= limitRecords || openBytes + size > limitBytes)) {
-            await new Promise<void>((resolve) => {
-              wakeProducer = resolve;
-            });
-          }
-          if (stopped) return;
-          const i = index++;
-          open++;
-          openBytes += size;
-          sizes.set(i, size);
-          this.put(record).then(
-            (result) => deliver({ index: i, record, ok: true, result }),
-            (error: PutRecordError) => deliver({ index: i, record, ok: false, error }),
-          );
-        }
-        if (open > 0) void this.flush();
-      } catch (error) {
-        sourceError = error ?? new Error('source failed');
-      } finally {
-        done = true;
-        const w = wakeConsumer;
-        wakeConsumer = undefined;
-        w?.();
-      }
-    };
-    void pull();
-    try {
-      for (;;) {
-        if (head < outcomes.length) {
-          const outcome = outcomes[head++]!;
-          if (head > 4096 && head * 2 > outcomes.length) {
-            outcomes.splice(0, head);
-            head = 0;
-          }
-          open--;
-          openBytes -= sizes.get(outcome.index) ?? 0;
-          sizes.delete(outcome.index);
-          const w = wakeProducer;
-          wakeProducer = undefined;
-          w?.();
-          yield outcome;
-          continue;
-        }
-        if (done && open === 0) break;
-        if (done && sourceError !== undefined && open === 0) break;
-        await new Promise<void>((resolve) => {
-          wakeConsumer = resolve;
-        });
-      }
-      if (sourceError !== undefined) throw sourceError;
-    } finally {
-      stopped = true;
-      const w = wakeProducer;
-      wakeProducer = undefined;
-      w?.();
+  /** @internal Takes one record with settle callbacks (no promise): the core of `put()` and `putAll()`. */
+  submit(record: UserRecordInput, resolve: (result: PutResult) => void, reject: (error: PutRecordError) => void): void {
+    const pending = this.createPending(record, resolve, reject as (error: Error) => void);
+    if (this.state === 'closed') {
+      this.fail(pending, 'ProducerClosed', 'the producer is closed');
+      return;
     }
+    const invalid = this.validate(pending);
+    if (invalid !== undefined) {
+      this.fail(pending, invalid[0], invalid[1]);
+      return;
+    }
+    if (this.state !== 'ready' || this.admissionHead < this.admissionQueue.length) {
+      this.admissionQueue.push(pending);
+      if (this.state === 'new') this.initialize();
+      else if (this.state === 'ready') this.admitWaiting();
+      return;
+    }
+    if (!this.tryAdmit(pending)) this.admissionQueue.push(pending);
+  }
+
+  /** @internal A bulk writer is waiting for room: send what is buffered now instead of at its deadline. */
+  writerBlocked(blocked: boolean): void {
+    this.blockedWriters += blocked ? 1 : -1;
+    if (blocked) this.schedulePump();
   }
 
   /** Resolves when the producer can take another record without waiting. */
@@ -570,11 +501,24 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     });
   }
 
+  /**
+   * Whether buffered records should go now rather than at their deadline: a flush is waiting, or writers are
+   * blocked on capacity (no more records can join the buffers until these settle).
+   */
+  private get urgent(): boolean {
+    return (
+      this.flushing > 0 ||
+      this.blockedWriters > 0 ||
+      this.capacityWaiters.length > 0 ||
+      this.admissionHead < this.admissionQueue.length
+    );
+  }
+
   /** Moves records along: due aggregates → limiter → collector → sender; then arms the timer for the next due. */
   private pump(): void {
     if (this.state === 'closed' && this.unsettled === 0) return;
     const now = Date.now();
-    const force = this.flushing > 0;
+    const force = this.urgent;
     this.aggregator.flushDue(now, force);
     this.limiter.drain(now, (record) => this.collector.add(record));
     this.collector.flushDue(now, force);
@@ -589,7 +533,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     if (collectorDue !== undefined) next = Math.min(next, collectorDue);
     const limiterWait = this.limiter.nextWait(now);
     if (limiterWait !== undefined) next = Math.min(next, now + Math.max(1, limiterWait));
-    if (this.flushing > 0 && (aggregatorDue !== undefined || collectorDue !== undefined)) next = now;
+    if (this.urgent && (aggregatorDue !== undefined || collectorDue !== undefined)) next = now;
     if (next === Number.POSITIVE_INFINITY) return;
     if (this.timer && next >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
@@ -602,7 +546,8 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       },
       Math.max(0, next - now),
     );
-    this.timer.unref();
+    // Ref'd on purpose: it only exists while records are buffered, and an exiting process must not strand them.
+    // Every record settles within recordTtl, so it never holds the process open for longer.
   }
 
   // ---------------------------------------------------------------- sending
@@ -817,7 +762,6 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       }
       this.schedulePump();
     }, delay);
-    timer.unref();
     this.retryTimers.set(timer, live);
   }
 
@@ -891,6 +835,147 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       for (const kr of batch.records) {
         for (const r of kr.records) this.fail(r, 'ProducerClosed', `${message} (still in flight: it may be delivered)`);
       }
+    }
+  }
+}
+
+/** The iterator behind `putAll()`: pulls under a record and byte budget, hands outcomes over as they settle. */
+class PutAllIterator implements AsyncIterableIterator<PutOutcome> {
+  private readonly outcomes: PutOutcome[] = [];
+  private head = 0;
+  private open = 0;
+  private openBytes = 0;
+  private started = false;
+  private done = false;
+  private stopped = false;
+  private sourceError: unknown;
+  private waitingNext: { resolve(r: IteratorResult<PutOutcome>): void; reject(e: unknown): void } | undefined;
+  private wakePull: (() => void) | undefined;
+
+  constructor(
+    private readonly producer: KinesisProducer,
+    private readonly source: Iterable<UserRecordInput> | AsyncIterable<UserRecordInput>,
+    private readonly limitRecords: number,
+    private readonly limitBytes: number,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<PutOutcome> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<PutOutcome>> {
+    if (!this.started) {
+      this.started = true;
+      void this.pull();
+    }
+    if (this.head < this.outcomes.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.done && this.open === 0) return this.finish();
+    return new Promise((resolve, reject) => {
+      this.waitingNext = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<PutOutcome>> {
+    this.stopped = true;
+    this.wake();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private finish(): Promise<IteratorResult<PutOutcome>> {
+    if (this.sourceError !== undefined) {
+      const error = this.sourceError;
+      this.sourceError = undefined;
+      return Promise.reject(error);
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private take(): PutOutcome {
+    const outcome = this.outcomes[this.head]!;
+    this.outcomes[this.head++] = undefined as unknown as PutOutcome;
+    if (this.head === this.outcomes.length) {
+      this.outcomes.length = 0;
+      this.head = 0;
+    }
+    this.release(outcome);
+    return outcome;
+  }
+
+  private release(outcome: PutOutcome): void {
+    this.open--;
+    this.openBytes -= approximateSize(outcome.record);
+    this.wake();
+  }
+
+  private wake(): void {
+    const wake = this.wakePull;
+    this.wakePull = undefined;
+    wake?.();
+  }
+
+  private deliver(outcome: PutOutcome): void {
+    const waiting = this.waitingNext;
+    if (waiting !== undefined) {
+      this.waitingNext = undefined;
+      this.release(outcome);
+      waiting.resolve({ value: outcome, done: false });
+    } else {
+      this.outcomes.push(outcome);
+    }
+  }
+
+  private settleWaitingNext(): void {
+    const waiting = this.waitingNext;
+    if (waiting === undefined || this.open > 0) return;
+    this.waitingNext = undefined;
+    this.finish().then(waiting.resolve, waiting.reject);
+  }
+
+  private async pull(): Promise<void> {
+    let index = 0;
+    try {
+      const source = this.source;
+      const iterator =
+        Symbol.asyncIterator in source
+          ? (source as AsyncIterable<UserRecordInput>)[Symbol.asyncIterator]()
+          : (source as Iterable<UserRecordInput>)[Symbol.iterator]();
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) break;
+        const record = step.value;
+        const size = approximateSize(record);
+        if (this.open > 0 && (this.open >= this.limitRecords || this.openBytes + size > this.limitBytes)) {
+          this.producer.writerBlocked(true);
+          while (
+            !this.stopped &&
+            this.open > 0 &&
+            (this.open >= this.limitRecords || this.openBytes + size > this.limitBytes)
+          ) {
+            await new Promise<void>((resolve) => {
+              this.wakePull = resolve;
+            });
+          }
+          this.producer.writerBlocked(false);
+        }
+        if (this.stopped) {
+          await iterator.return?.();
+          return;
+        }
+        const i = index++;
+        this.open++;
+        this.openBytes += size;
+        this.producer.submit(
+          record,
+          (result) => this.deliver({ index: i, record, ok: true, result }),
+          (error) => this.deliver({ index: i, record, ok: false, error }),
+        );
+      }
+      if (this.open > 0) void this.producer.flush();
+    } catch (error) {
+      this.sourceError = error ?? new Error('putAll source failed');
+    } finally {
+      this.done = true;
+      this.settleWaitingNext();
     }
   }
 }

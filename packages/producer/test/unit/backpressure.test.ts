@@ -1,4 +1,4 @@
-import { KinesisProducer, type PutOutcome } from '@pipeline/producer';
+import { KinesisProducer, type PutOutcome, PutRecordError } from '@pipeline/producer';
 import { describe, expect, it } from 'vitest';
 import { InProcessKinesis } from '../support/in-process-kinesis.js';
 
@@ -112,10 +112,10 @@ describe('KinesisProducer: bounded memory', () => {
       producer.put({ partitionKey: `k${i}`, data: 'x' }).catch((e) => e),
     );
     const out = await Promise.all(puts);
-    const full = out.filter((o) => o instanceof Error);
+    const full = out.filter((o): o is PutRecordError => o instanceof PutRecordError);
     expect(full).toHaveLength(2);
-    expect(full[0].code).toBe('BufferFull');
-    expect(full[0].message).toContain('maxOutstandingRecords 3');
+    expect(full[0]!.code).toBe('BufferFull');
+    expect(full[0]!.message).toContain('maxOutstandingRecords 3');
     await producer.close();
   });
 

@@ -303,7 +303,7 @@ describe('KinesisProducer: retries', () => {
     await producer.close();
     // The client keeps its own retries for other callers.
     failing = 1;
-    kinesis.hooks.request = (ctx) => (failing-- > 0 ? { status: 503, type: 'ServiceUnavailable' } : undefined);
+    kinesis.hooks.request = () => (failing-- > 0 ? { status: 503, type: 'ServiceUnavailable' } : undefined);
     const { ListShardsCommand } = await import('@aws-sdk/client-kinesis');
     const before = kinesis.calls.length;
     await client.send(new ListShardsCommand({ StreamName: kinesis.streamName }));

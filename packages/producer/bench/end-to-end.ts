@@ -1,0 +1,3 @@
+export async function benchEndToEnd(): Promise<void> {
+  console.log('e2e: pending');
+}
