@@ -20,6 +20,8 @@ export function definePackageConfig(options: PackageTestOptions = {}): ViteUserC
   return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: [SOURCE_CONDITION] } },
+    // Global setup files run in vitest's own `__vitest__` environment, which does not inherit the conditions above.
+    environments: { __vitest__: { resolve: { conditions } } },
     test: {
       projects: [
         {

@@ -1,1 +1,30 @@
-export {};
+/**
+ * KPL (Kinesis Producer Library) aggregated-record format: encode, decode and hash-key helpers. Zero dependencies.
+ *
+ * @packageDocumentation
+ */
+export {
+  AggregateDecodeError,
+  type AggregateDecodeErrorCode,
+  type DeaggregatedRecord,
+  deaggregate,
+  decodeAggregate,
+  isAggregated,
+  subRecordsOutsideRange,
+} from './decode.js';
+export {
+  AGGREGATED_RECORD_MAGIC,
+  AGGREGATION_OVERHEAD_BYTES,
+  AggregateBuilder,
+  encodeAggregate,
+  type UserRecord,
+} from './encode.js';
+export {
+  effectiveHashKey,
+  hashKeyToDecimal,
+  InvalidHashKeyError,
+  isValidExplicitHashKey,
+  MAX_HASH_KEY,
+  parseExplicitHashKey,
+  partitionKeyHash,
+} from './hash-key.js';

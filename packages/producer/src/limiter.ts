@@ -59,16 +59,22 @@ interface ShardLane {
   readonly bytes: TokenBucket;
   factor: number;
   throttles: number;
-  lastDecreaseAt: number;
-  lastUpdateAt: number;
+  windowStart: number;
+  windowResults: number;
+  windowThrottled: number;
 }
 
-/** Multiplicative decrease on throttling, at most once per window; additive recovery while no throttling is seen. */
-const DECREASE_FACTOR = 0.7;
-const DECREASE_WINDOW_MS = 250;
+/**
+ * Adaptation, evaluated per window: the rate recovers by 10% of the configured rate per second, and a window with
+ * throttled records scales it by (1 − ½ × throttled share). Throttling caused by our own rate (say 150%
+ * of a shard's capacity, a third throttled) brings the rate down to the shard's capacity in a few windows; throttling
+ * that does not follow our rate (a neighbour writing to the same shard, a noisy service) settles at a share instead
+ * of collapsing: 10% of records throttled at random holds the rate near half.
+ */
+const WINDOW_MS = 250;
+const DECREASE_WEIGHT = 0.5;
 const MIN_FACTOR = 0.05;
 const RECOVERY_PER_SECOND = 0.1;
-const RECOVERY_QUIET_MS = 1000;
 
 /**
  * Per-shard token buckets (records/s and bytes/s × `rateLimit`%) that slow down when a shard is throttled and
@@ -150,16 +156,20 @@ export class Limiter {
     return wait;
   }
 
+  /** A Kinesis record sent to this shard came back: accepted, or throttled (`ProvisionedThroughputExceededException`). */
+  onResult(shardId: string, throttled: boolean, now: number): void {
+    const lane = this.lane(shardId, now);
+    this.update(lane, now);
+    lane.windowResults++;
+    if (throttled) {
+      lane.throttles++;
+      lane.windowThrottled++;
+    }
+  }
+
   /** A shard answered `ProvisionedThroughputExceededException`. */
   onThrottled(shardId: string, now: number): void {
-    const lane = this.lane(shardId, now);
-    lane.throttles++;
-    if (now - lane.lastDecreaseAt >= DECREASE_WINDOW_MS) {
-      this.update(lane, now);
-      lane.factor = Math.max(MIN_FACTOR, lane.factor * DECREASE_FACTOR);
-      lane.lastDecreaseAt = now;
-      this.applyFactor(lane);
-    }
+    this.onResult(shardId, true, now);
   }
 
   /** Removes lanes of shards that no longer exist and hold nothing. */
@@ -192,8 +202,9 @@ export class Limiter {
         bytes: new TokenBucket(this.baseBytes, this.baseBytes, now),
         factor: 1,
         throttles: 0,
-        lastDecreaseAt: Number.NEGATIVE_INFINITY,
-        lastUpdateAt: now,
+        windowStart: now,
+        windowResults: 0,
+        windowThrottled: 0,
       };
       this.lanes.set(shardId, lane);
     }
@@ -203,12 +214,18 @@ export class Limiter {
   private update(lane: ShardLane, now: number): void {
     lane.records.refill(now);
     lane.bytes.refill(now);
-    if (lane.factor < 1 && now - lane.lastDecreaseAt >= RECOVERY_QUIET_MS) {
-      const elapsed = Math.max(0, now - Math.max(lane.lastUpdateAt, lane.lastDecreaseAt + RECOVERY_QUIET_MS));
-      lane.factor = Math.min(1, lane.factor + (elapsed / 1000) * RECOVERY_PER_SECOND);
-      this.applyFactor(lane);
+    const elapsed = now - lane.windowStart;
+    if (elapsed < WINDOW_MS) return;
+    let factor = Math.min(1, lane.factor + (Math.min(elapsed, 1000) / 1000) * RECOVERY_PER_SECOND);
+    if (lane.windowThrottled > 0) {
+      const share = lane.windowThrottled / Math.max(lane.windowResults, lane.windowThrottled);
+      factor = Math.max(MIN_FACTOR, factor * (1 - DECREASE_WEIGHT * share));
     }
-    lane.lastUpdateAt = now;
+    lane.factor = factor;
+    this.applyFactor(lane);
+    lane.windowStart = now;
+    lane.windowResults = 0;
+    lane.windowThrottled = 0;
   }
 
   private applyFactor(lane: ShardLane): void {

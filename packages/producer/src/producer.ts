@@ -624,11 +624,12 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       const entry = results[i]!;
       if (entry.ErrorCode) {
         const cls = classifyEntryError(entry.ErrorCode, entry.ErrorMessage ?? '');
-        if (cls.throttling && kr.shardId !== undefined) this.limiter.onThrottled(kr.shardId, end);
+        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, cls.throttling, end);
         this.retryOrFail(kr.records, cls, start, end);
       } else if (kr.shardId !== undefined && entry.ShardId !== kr.shardId) {
         wrongShard.push([kr, entry]);
       } else {
+        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, false, end);
         this.succeed(kr, entry, start, end);
       }
     }

@@ -48,26 +48,47 @@ describe('Limiter', () => {
     expect(out.filter((s) => s === 'b')).toHaveLength(10);
   });
 
-  it('slows a throttled shard down and recovers after a quiet period', () => {
+  it('slows down by the throttled share of each window and recovers while not throttled', () => {
     const limiter = new Limiter(150);
-    limiter.enqueue(kr('s'), 0);
-    limiter.drain(0, () => {});
-    limiter.onThrottled('s', 0);
-    limiter.onThrottled('s', 10); // same window: counted once
-    let state = limiter.state()[0]!;
-    expect(state.rateFactor).toBeCloseTo(0.7);
-    expect(state.recordsPerSecond).toBeCloseTo(1050);
-    expect(state.throttles).toBe(2);
-    limiter.onThrottled('s', 300);
-    expect(limiter.state()[0]!.rateFactor).toBeCloseTo(0.49);
-    limiter.drain(1300, () => {});
-    limiter.enqueue(kr('s'), 1300);
-    limiter.drain(6300, () => {});
-    state = limiter.state()[0]!;
-    expect(state.rateFactor).toBeCloseTo(0.99, 1);
-    limiter.enqueue(kr('s'), 20_000);
-    limiter.drain(20_000, () => {});
+    limiter.onResult('s', true, 0);
+    limiter.onResult('s', false, 10);
+    limiter.onResult('s', false, 250); // closes the first window: half throttled
+    const state = limiter.state()[0]!;
+    expect(state.rateFactor).toBeCloseTo(0.75);
+    expect(state.recordsPerSecond).toBeCloseTo(1125);
+    expect(state.throttles).toBe(1);
+    limiter.onResult('s', true, 300);
+    limiter.onResult('s', true, 400);
+    limiter.onResult('s', false, 500); // closes the second window: 2 of 3 throttled
+    expect(limiter.state()[0]!.rateFactor).toBeCloseTo((0.75 + 0.025) * (2 / 3));
+    for (let t = 1500; t <= 10_000; t += 1000) limiter.onResult('s', false, t);
     expect(limiter.state()[0]!.rateFactor).toBe(1);
+  });
+
+  it('holds a share of the rate, not zero, under throttling that does not follow its rate', () => {
+    const limiter = new Limiter(150);
+    for (let w = 0; w < 400; w++) {
+      const t = w * 250;
+      for (let i = 0; i < 20; i++) limiter.onResult('s', i < 2, t + i);
+    }
+    const factor = limiter.state()[0]!.rateFactor;
+    expect(factor).toBeGreaterThan(0.4);
+    expect(factor).toBeLessThan(0.6);
+  });
+
+  it('comes down to what the shard takes when its own rate causes the throttling', () => {
+    const limiter = new Limiter(150);
+    // A shard that takes 1,000 records/s throttles the excess of what the limiter allows.
+    for (let w = 0; w < 200; w++) {
+      const t = w * 250;
+      const allowed = limiter.state()[0]?.recordsPerSecond ?? 1500;
+      const sent = Math.round(allowed / 4);
+      const accepted = Math.min(sent, 250);
+      for (let i = 0; i < sent; i++) limiter.onResult('s', i >= accepted, t + (i * 200) / sent);
+    }
+    const allowed = limiter.state()[0]!.recordsPerSecond;
+    expect(allowed).toBeGreaterThan(850);
+    expect(allowed).toBeLessThan(1200);
   });
 
   it('tells how long until the next record may pass', () => {
