@@ -1,7 +1,7 @@
 import { deaggregate } from '@pipeline/kpl-aggregation';
 import { type FaultRates, KinesisFaultProxy } from '@pipeline/local-stack';
 import { KinesisProducer, type KinesisProducerOptions } from '@pipeline/producer';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createStream, localClient, localClientConfig, readAll, uniqueStreamName } from '../support/stream.js';
 
 async function runWithFaults(N: number, faults: FaultRates, options: Partial<KinesisProducerOptions> = {}) {
@@ -104,6 +104,8 @@ describe('faults injected by a proxy in front of kinesalite', () => {
     expect(run.proxy.resetAfterForward).toBeGreaterThan(0);
     expect(run.duplicates).toBeGreaterThan(0);
     expect(run.duplicates).toBeLessThanOrEqual(run.metrics.AmbiguousRetries);
+    // Unaggregated, each duplicate is exactly one entry the proxy forwarded but whose answer it dropped.
+    expect(run.duplicates).toBe(run.proxy.entriesInResetAfterForward);
     expect(run.metrics.UserRecordExpired).toBe(0);
   });
 });
