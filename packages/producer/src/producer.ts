@@ -172,7 +172,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
   /** @internal Takes one record with settle callbacks (no promise): the core of `put()` and `putAll()`. */
   submit(record: UserRecordInput, resolve: (result: PutResult) => void, reject: (error: PutRecordError) => void): void {
     const pending = this.createPending(record, resolve, reject as (error: Error) => void);
-    if (this.state === 'closed') {
+    if (this.closePromise !== undefined) {
       this.fail(pending, 'ProducerClosed', 'the producer is closed');
       return;
     }

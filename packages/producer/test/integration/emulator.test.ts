@@ -69,3 +69,22 @@ describe.each([
     await producer.close();
   });
 });
+
+describe('producer addressing the stream by ARN (kinesis-mock)', () => {
+  it('lists shards, learns the record limit and puts by StreamARN', async () => {
+    const endpoint = inject('kinesisMockEndpoint');
+    const client = localClient(endpoint);
+    const stream = uniqueStreamName('arn');
+    await createStream(client, stream, 2);
+    const streamARN = `arn:aws:kinesis:${inject('kinesisMockRegion')}:${inject('kinesisMockAccountId')}:stream/${stream}`;
+    const producer = new KinesisProducer({ streamARN, clientConfig: localClientConfig(endpoint) });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => producer.put({ partitionKey: `k${i}`, data: `arn-${i}` })),
+    );
+    await producer.close();
+    expect(new Set(results.map((r) => r.shardId)).size).toBe(2);
+    const { records } = await readAll(client, stream);
+    expect(records.flatMap((r) => deaggregate(r)).length).toBe(50);
+    client.destroy();
+  });
+});

@@ -382,6 +382,17 @@ describe('KinesisProducer: flush and close', () => {
     expect(late.code).toBe('ProducerClosed');
   });
 
+  it('rejects puts made while close is still flushing', async () => {
+    const { kinesis, producer } = setup();
+    kinesis.hooks.latencyMs = 50;
+    const before = producer.put({ partitionKey: 'k', data: 'x' });
+    const closing = producer.close();
+    const during = await producer.put({ partitionKey: 'k', data: 'y' }).catch((e) => e);
+    expect(during.code).toBe('ProducerClosed');
+    await expect(before).resolves.toBeDefined();
+    await closing;
+  });
+
   it('close with a deadline fails what is left with ProducerClosed', async () => {
     const { kinesis, producer } = setup(1, { recordTtl: 60_000 });
     kinesis.hooks.entry = () => 'InternalFailure';
