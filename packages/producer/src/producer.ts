@@ -805,8 +805,10 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
   private settle(record: PendingRecord): boolean {
     record.settled = true;
     this.unsettled--;
-    for (const waiter of this.flushWaiters) {
-      if (record.id <= waiter.maxId && --waiter.remaining === 0) waiter.resolve({ complete: true, pending: 0 });
+    if (this.flushWaiters.size > 0) {
+      for (const waiter of this.flushWaiters) {
+        if (record.id <= waiter.maxId && --waiter.remaining === 0) waiter.resolve({ complete: true, pending: 0 });
+      }
     }
     const admitted = record.admitted;
     if (admitted) {
@@ -936,12 +938,13 @@ class PutAllIterator implements AsyncIterableIterator<PutOutcome> {
     let index = 0;
     try {
       const source = this.source;
-      const iterator =
-        Symbol.asyncIterator in source
-          ? (source as AsyncIterable<UserRecordInput>)[Symbol.asyncIterator]()
-          : (source as Iterable<UserRecordInput>)[Symbol.iterator]();
+      const isAsync = Symbol.asyncIterator in source;
+      const iterator = isAsync
+        ? (source as AsyncIterable<UserRecordInput>)[Symbol.asyncIterator]()
+        : (source as Iterable<UserRecordInput>)[Symbol.iterator]();
       for (;;) {
-        const step = await iterator.next();
+        // A synchronous source is drained without a microtask per record; an async one is awaited.
+        const step = isAsync ? await iterator.next() : (iterator as Iterator<UserRecordInput>).next();
         if (step.done) break;
         const record = step.value;
         const size = approximateSize(record);
