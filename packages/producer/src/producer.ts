@@ -53,6 +53,7 @@ export interface KinesisProducerEvents {
 const PTEE = 'ProvisionedThroughputExceededException';
 const CONTROL_PLANE_TIMEOUT_MS = 10_000;
 const INIT_RETRY_MAX_MS = 30_000;
+const LIMITER_STEP_MS = 25;
 
 interface FlushWaiter {
   readonly maxId: number;
@@ -502,16 +503,15 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
   }
 
   /**
-   * Whether buffered records should go now rather than at their deadline: a flush is waiting, or writers are
-   * blocked on capacity (no more records can join the buffers until these settle).
+   * Whether buffered records should go now rather than at their deadline: a flush is waiting, or writers are blocked
+   * on capacity (no more records can join the buffers until some settle) and nothing is in flight — like Nagle's
+   * algorithm, partial batches go at once on an idle connection pool and otherwise grow until a response returns.
    */
   private get urgent(): boolean {
-    return (
-      this.flushing > 0 ||
-      this.blockedWriters > 0 ||
-      this.capacityWaiters.length > 0 ||
-      this.admissionHead < this.admissionQueue.length
-    );
+    if (this.flushing > 0) return true;
+    const blocked =
+      this.blockedWriters > 0 || this.capacityWaiters.length > 0 || this.admissionHead < this.admissionQueue.length;
+    return blocked && this.inFlight === 0;
   }
 
   /** Moves records along: due aggregates → limiter → collector → sender; then arms the timer for the next due. */
@@ -532,7 +532,9 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     const collectorDue = this.collector.nextDeadline();
     if (collectorDue !== undefined) next = Math.min(next, collectorDue);
     const limiterWait = this.limiter.nextWait(now);
-    if (limiterWait !== undefined) next = Math.min(next, now + Math.max(1, limiterWait));
+    // Records held for tokens are released in steps of at least LIMITER_STEP_MS (the KPL drains every 25 ms), so a
+    // trickle of tokens makes requests of a step's worth of records, not one request per record.
+    if (limiterWait !== undefined) next = Math.min(next, now + Math.max(LIMITER_STEP_MS, limiterWait));
     if (this.urgent && (aggregatorDue !== undefined || collectorDue !== undefined)) next = now;
     if (next === Number.POSITIVE_INFINITY) return;
     if (this.timer && next >= this.timerAt) return;

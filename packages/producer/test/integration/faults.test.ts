@@ -60,8 +60,9 @@ describe('faults injected by a proxy in front of kinesalite', () => {
     expect(run.metrics.Retries).toBeGreaterThan(run.proxy.recordThroughputExceeded + run.proxy.recordInternalFailure);
   });
 
-  // Unaggregated, so there are enough requests for request-level faults to happen many times.
-  const heavy = { aggregationEnabled: false } as const;
+  // Unaggregated, so there are enough requests for request-level faults to happen many times; with this many faults
+  // on top of each other a record may need a dozen tries, so these runs give records more time than the default TTL.
+  const heavy = { aggregationEnabled: false, recordTtl: 120_000 } as const;
 
   it('faults before forwarding (resets, 5xx, per-record) never duplicate a record', async () => {
     const N = 20_000;
@@ -70,9 +71,9 @@ describe('faults injected by a proxy in front of kinesalite', () => {
       {
         recordThroughputExceeded: 0.1,
         recordInternalFailure: 0.1,
-        http500: 0.05,
-        http503: 0.05,
-        resetBeforeForward: 0.2,
+        http500: 0.03,
+        http503: 0.03,
+        resetBeforeForward: 0.1,
       },
       heavy,
     );
@@ -92,9 +93,9 @@ describe('faults injected by a proxy in front of kinesalite', () => {
       {
         recordThroughputExceeded: 0.1,
         recordInternalFailure: 0.1,
-        http500: 0.05,
-        http503: 0.05,
-        resetAfterForward: 0.2,
+        http500: 0.03,
+        http503: 0.03,
+        resetAfterForward: 0.1,
       },
       heavy,
     );
