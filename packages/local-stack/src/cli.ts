@@ -7,12 +7,27 @@
  *                       [--proxy-port N] [--fault name=value]... [--shard-rate-limit]
  *
  * Prints one JSON line with the endpoints, then runs until SIGINT/SIGTERM.
+ *
+ *   local-stack up [--no-kinesis] [--no-opensearch] [--kinesis-engine E] [--stream name:shards]... [--heap 512m]
+ *                  [--state-dir DIR] [--foreground]
+ *   local-stack status | down | logs [kinesis|opensearch|stack] [--lines N]   (all take --state-dir)
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type FaultRates, KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
-import { type KinesisEngine, type StartKinesisOptions, startKinesis } from './kinesis.js';
+import { logTail } from './internal/child.js';
+import { defaultStateDir, type KinesisEngine, type StartKinesisOptions, startKinesis } from './kinesis.js';
+import { probeStack, readStackFile, type StackDescription, stackFile, startStack } from './stack.js';
 
 const USAGE = `Usage:
+  local-stack up [--no-kinesis] [--no-opensearch] [--kinesis-engine kinesis-mock|kinesalite] [--stream name:shards]...
+                 [--heap 512m] [--state-dir DIR] [--foreground]
+      Starts the stack in the background (or in the foreground until Ctrl-C) and prints its endpoints as JSON.
+  local-stack status [--state-dir DIR]     Probes each engine; exit 0 when all are ready, 1 otherwise, 3 when down.
+  local-stack down [--state-dir DIR]       Stops the stack cleanly (SIGKILL after 60 s).
+  local-stack logs [kinesis|opensearch|stack] [--lines N] [--state-dir DIR]
   local-stack kinesis [--engine kinesis-mock|kinesalite] [--port N] [--tls-port N] [--stream name:shards]...
                       [--region R] [--account-id ID] [--state-dir DIR]
                       [--proxy-port N] [--fault name=value]... [--shard-rate-limit]
@@ -137,11 +152,175 @@ async function kinesisCommand(argv: string[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
 }
 
+const STACK_OPTIONS = {
+  'no-kinesis': { type: 'boolean' },
+  'no-opensearch': { type: 'boolean' },
+  'kinesis-engine': { type: 'string' },
+  stream: { type: 'string', multiple: true },
+  heap: { type: 'string' },
+  'state-dir': { type: 'string' },
+  foreground: { type: 'boolean' },
+  lines: { type: 'string' },
+} as const;
+
+function stackArgs(argv: string[]) {
+  return parseArgs({ args: argv, options: STACK_OPTIONS, allowPositionals: true });
+}
+
+function parseStreams(specs: readonly string[] | undefined): Record<string, number> {
+  const streams: Record<string, number> = {};
+  for (const spec of specs ?? []) {
+    const [name, shards] = spec.split(':');
+    const count = Number(shards ?? '1');
+    if (!name || !Number.isInteger(count) || count < 1) fail(`--stream takes name:shards, got ${spec}`);
+    streams[name] = count;
+  }
+  return streams;
+}
+
+/** Runs the stack in this process until SIGINT/SIGTERM, keeping `<stateDir>/stack.json` while it runs. */
+async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = stackArgs(argv);
+  const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
+  const engine = (values['kinesis-engine'] ?? 'kinesis-mock') as KinesisEngine;
+  if (engine !== 'kinesis-mock' && engine !== 'kinesalite') fail(`--kinesis-engine must be kinesis-mock or kinesalite`);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const stack = await startStack({
+    stateDir,
+    kinesis: values['no-kinesis'] ? false : { engine, streams: parseStreams(values.stream) },
+    opensearch: values['no-opensearch'] ? false : values.heap ? { heap: values.heap } : {},
+  });
+  const file = stackFile(stateDir);
+  fs.writeFileSync(file, `${JSON.stringify(stack.describe(), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(stack.describe())}\n`);
+  const keepAlive = setInterval(() => {}, 60_000);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(keepAlive);
+    await stack.stop();
+    fs.rmSync(file, { force: true });
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function upCommand(argv: string[]): Promise<void> {
+  const { values } = stackArgs(argv);
+  const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
+  const running = readStackFile(stateDir);
+  if (running && alive(running.ownerPid)) {
+    process.stdout.write(`${JSON.stringify(running)}\n`);
+    process.stderr.write(`local-stack: already running (pid ${running.ownerPid}); 'local-stack down' stops it\n`);
+    return;
+  }
+  fs.rmSync(stackFile(stateDir), { force: true });
+  const forwarded = argv.filter((a) => a !== '--foreground');
+  if (values.foreground) return serveCommand(forwarded);
+  fs.mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
+  const logFile = path.join(stateDir, 'logs', 'stack.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, 'serve', ...forwarded, '--state-dir', stateDir],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
+  child.unref();
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const description = readStackFile(stateDir);
+    if (description) {
+      process.stdout.write(`${JSON.stringify(description)}\n`);
+      return;
+    }
+    if (child.exitCode !== null || (child.pid !== undefined && !alive(child.pid))) {
+      fail(`the stack did not start; ${logFile}:\n${logTail(logFile, 40)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`the stack did not become ready in 300 s; see ${logFile}`);
+}
+
+async function statusCommand(argv: string[]): Promise<void> {
+  const { values } = stackArgs(argv);
+  const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
+  const description = readStackFile(stateDir);
+  if (!description || !alive(description.ownerPid)) {
+    process.stdout.write(`${JSON.stringify({ running: false, stateDir })}\n`);
+    process.exitCode = 3;
+    return;
+  }
+  const engines = await probeStack(description);
+  process.stdout.write(`${JSON.stringify({ running: true, ...description, status: engines }, null, 2)}\n`);
+  process.exitCode = engines.every((e) => e.ready) ? 0 : 1;
+}
+
+async function downCommand(argv: string[]): Promise<void> {
+  const { values } = stackArgs(argv);
+  const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
+  const description: StackDescription | undefined = readStackFile(stateDir);
+  if (!description || !alive(description.ownerPid)) {
+    fs.rmSync(stackFile(stateDir), { force: true });
+    process.stderr.write('local-stack: not running\n');
+    return;
+  }
+  process.kill(description.ownerPid, 'SIGTERM');
+  const deadline = Date.now() + 60_000;
+  while (alive(description.ownerPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  for (const pid of [description.ownerPid, description.kinesis?.pid, description.opensearch?.pid]) {
+    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  fs.rmSync(stackFile(stateDir), { force: true });
+  process.stderr.write('local-stack: stopped\n');
+}
+
+function logsCommand(argv: string[]): void {
+  const { values, positionals } = stackArgs(argv);
+  const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
+  const lines = Number(values.lines ?? '50');
+  const description = readStackFile(stateDir);
+  const which = positionals[0];
+  const files: Array<[string, string | undefined]> = [
+    ['stack', path.join(stateDir, 'logs', 'stack.log')],
+    ['kinesis', description?.kinesis?.logFile],
+    ['opensearch', description?.opensearch?.logFile],
+  ];
+  for (const [name, file] of files) {
+    if (which !== undefined && which !== name) continue;
+    if (!file || !fs.existsSync(file)) continue;
+    process.stdout.write(`==> ${name}: ${file} <==\n${logTail(file, lines)}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'kinesis':
       return kinesisCommand(rest);
+    case 'up':
+      return upCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
+    case 'status':
+      return statusCommand(rest);
+    case 'down':
+      return downCommand(rest);
+    case 'logs':
+      return logsCommand(rest);
     case undefined:
     case '-h':
     case '--help':

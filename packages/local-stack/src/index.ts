@@ -22,3 +22,14 @@ export {
   OPENSEARCH_VERSION,
   startOpenSearch,
 } from './opensearch.js';
+export {
+  type EngineStatus,
+  type LocalStack,
+  probeStack,
+  readStackFile,
+  type StackDescription,
+  type StackEngine,
+  type StartStackOptions,
+  stackFile,
+  startStack,
+} from './stack.js';
