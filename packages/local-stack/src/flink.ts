@@ -1,0 +1,710 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { freePort } from './internal/ports.js';
+import { findJdk } from './java.js';
+import { defaultStateDir } from './kinesis.js';
+import { localStackPackageRoot } from './opensearch-build.js';
+
+/**
+ * The pinned Flink version of the local runtime. Shared with the job jars through their manifests: the
+ * `@pipeline/flink-sql` runner and `java/flink-smoke-job` write `Flink-Version: ${flink.version}` into their jar
+ * manifests and {@link startFlinkJob} resolves that version's runtime; this constant, `flink.version` in
+ * `java/flink-runtime/pom.xml` and in `packages/flink-sql/runner/pom.xml` must be equal (tests assert it).
+ */
+export const FLINK_VERSION = '1.20.3';
+
+/** Main class of the launcher in `java/flink-runtime` that runs a job's `main` on a local MiniCluster. */
+export const FLINK_LAUNCHER_MAIN = 'pipeline.localstack.flink.FlinkJobLauncher';
+
+/**
+ * JVM options Flink needs on Java 17 (flink-dist `config.yaml`, `env.java.opts.all`); without them Kryo fails with
+ * `InaccessibleObjectException` (FLINK-33161).
+ */
+export const FLINK_JAVA17_OPTIONS: readonly string[] = Object.freeze([
+  ...[
+    'java.lang',
+    'java.net',
+    'java.io',
+    'java.nio',
+    'sun.nio.ch',
+    'java.lang.reflect',
+    'java.text',
+    'java.time',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.concurrent.atomic',
+    'java.util.concurrent.locks',
+  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
+  ...[
+    'java.base/sun.net.util',
+    'java.rmi/sun.rmi.registry',
+    'jdk.compiler/com.sun.tools.javac.api',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.compiler/com.sun.tools.javac.parser',
+    'jdk.compiler/com.sun.tools.javac.tree',
+    'jdk.compiler/com.sun.tools.javac.util',
+    'java.security.jgss/sun.security.krb5',
+  ].map((pkg) => `--add-exports=${pkg}=ALL-UNNAMED`),
+]);
+
+const VERSION_PATTERN = /^\d+\.\d+(\.\d+)?$/;
+const LOG_TAIL_LINES = 60;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Jar manifests (a tiny zip reader: end of central directory, zip64 aware, stored or deflated entries)
+
+/** The bytes of one entry of a zip/jar file, or undefined if it has no such entry. */
+export function readZipEntry(file: string, entryName: string): Buffer | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const read = (position: number, length: number): Buffer => {
+      const buffer = Buffer.alloc(length);
+      let offset = 0;
+      while (offset < length) {
+        const n = fs.readSync(fd, buffer, offset, length - offset, position + offset);
+        if (n === 0) break;
+        offset += n;
+      }
+      return buffer;
+    };
+    const tailLength = Math.min(size, 65_557);
+    const tail = read(size - tailLength, tailLength);
+    let eocd = -1;
+    for (let i = tail.length - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === 0x06054b50) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) throw new Error(`${file} is not a zip/jar file (no end of central directory)`);
+    let cdSize = tail.readUInt32LE(eocd + 12);
+    let cdOffset = tail.readUInt32LE(eocd + 16);
+    if (cdOffset === 0xffffffff || cdSize === 0xffffffff) {
+      const locator = eocd - 20;
+      if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) throw new Error(`${file}: bad zip64 locator`);
+      const zip64 = read(Number(tail.readBigUInt64LE(locator + 8)), 56);
+      if (zip64.readUInt32LE(0) !== 0x06064b50) throw new Error(`${file}: bad zip64 end of central directory`);
+      cdSize = Number(zip64.readBigUInt64LE(40));
+      cdOffset = Number(zip64.readBigUInt64LE(48));
+    }
+    const cd = read(cdOffset, cdSize);
+    let p = 0;
+    while (p + 46 <= cd.length && cd.readUInt32LE(p) === 0x02014b50) {
+      const method = cd.readUInt16LE(p + 10);
+      let compressed = cd.readUInt32LE(p + 20);
+      const nameLength = cd.readUInt16LE(p + 28);
+      const extraLength = cd.readUInt16LE(p + 30);
+      const commentLength = cd.readUInt16LE(p + 32);
+      let localOffset = cd.readUInt32LE(p + 42);
+      const name = cd.toString('utf8', p + 46, p + 46 + nameLength);
+      if (name === entryName) {
+        if (compressed === 0xffffffff || localOffset === 0xffffffff) {
+          // zip64 extra field (id 1): uncompressed, compressed, local offset — each present only if overflowed
+          let q = p + 46 + nameLength;
+          const end = q + extraLength;
+          while (q + 4 <= end) {
+            const id = cd.readUInt16LE(q);
+            const length = cd.readUInt16LE(q + 2);
+            if (id === 1) {
+              let r = q + 4;
+              if (cd.readUInt32LE(p + 24) === 0xffffffff) r += 8;
+              if (compressed === 0xffffffff) {
+                compressed = Number(cd.readBigUInt64LE(r));
+                r += 8;
+              }
+              if (localOffset === 0xffffffff) localOffset = Number(cd.readBigUInt64LE(r));
+            }
+            q += 4 + length;
+          }
+        }
+        const local = read(localOffset, 30);
+        if (local.readUInt32LE(0) !== 0x04034b50) throw new Error(`${file}: bad local header for ${entryName}`);
+        const dataStart = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+        const data = read(dataStart, compressed);
+        if (method === 0) return data;
+        if (method === 8) return zlib.inflateRawSync(data);
+        throw new Error(`${file}: ${entryName} uses unsupported compression method ${method}`);
+      }
+      p += 46 + nameLength + extraLength + commentLength;
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Main attributes of a jar's `META-INF/MANIFEST.MF` (e.g. `Main-Class`, `Flink-Version`); {} if it has none. */
+export function readJarManifest(jar: string): Record<string, string> {
+  const data = readZipEntry(jar, 'META-INF/MANIFEST.MF');
+  if (!data) return {};
+  const attributes: Record<string, string> = {};
+  let last: string | undefined;
+  for (const line of data.toString('utf8').split(/\r?\n/)) {
+    if (line === '') {
+      if (Object.keys(attributes).length > 0) break; // end of the main section
+      continue;
+    }
+    if (line.startsWith(' ') && last) {
+      attributes[last] += line.slice(1);
+      continue;
+    }
+    const colon = line.indexOf(': ');
+    if (colon > 0) {
+      last = line.slice(0, colon);
+      attributes[last] = line.slice(colon + 2);
+    }
+  }
+  return attributes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Flink runtime (java/flink-runtime): launcher jar + Flink's jars from the local Maven repository
+
+/** What {@link ensureFlinkRuntime} resolves with. */
+export interface FlinkRuntime {
+  /** Flink version of the jars on `classpath`. */
+  version: string;
+  /** The launcher jar (`FLINK_LAUNCHER_MAIN`). */
+  launcherJar: string;
+  /** Flink's own runtime jars (clients, table API + bridge, planner loader, table runtime, log4j), in ~/.m2. */
+  classpath: string[];
+}
+
+function newestMtime(file: string): number {
+  const stat = fs.statSync(file);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const name of fs.readdirSync(file)) newest = Math.max(newest, newestMtime(path.join(file, name)));
+  return newest;
+}
+
+function readClasspath(file: string): string[] | undefined {
+  try {
+    const entries = fs.readFileSync(file, 'utf8').trim().split(path.delimiter).filter(Boolean);
+    return entries.length > 0 && entries.every((entry) => fs.existsSync(entry)) ? entries : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock folder with the holder's pid (stale locks of dead processes are taken over). */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, '.build-lock');
+  fs.mkdirSync(dir, { recursive: true });
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder = 0;
+      try {
+        holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        // being written
+      }
+      if (holder && !processAlive(holder)) {
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock} (pid ${holder})`);
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Runs Maven in `cwd` with JDK 17; offline first, online (Maven Central) only if that fails. */
+export async function runMaven(cwd: string, javaHome: string, args: readonly string[]): Promise<void> {
+  const mvn = process.env.LOCAL_STACK_MVN || (process.platform === 'win32' ? 'mvn.cmd' : 'mvn');
+  const attempt = (offline: boolean) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(mvn, ['-B', '--no-transfer-progress', '-q', ...(offline ? ['-o'] : []), ...args], {
+        cwd,
+        env: { ...process.env, JAVA_HOME: javaHome },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk;
+      });
+      child.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'ENOENT' ? new Error(`Maven (${mvn}) not found on PATH; install maven or set LOCAL_STACK_MVN`) : err,
+        ),
+      );
+      child.on('close', (code) => resolve({ code, output }));
+    });
+  let result = await attempt(true);
+  if (result.code !== 0) result = await attempt(false);
+  if (result.code !== 0) {
+    throw new Error(`mvn ${args.join(' ')} failed in ${cwd} (exit ${result.code}):\n${result.output.slice(-4000)}`);
+  }
+}
+
+const runtimeBuilds = new Map<string, Promise<FlinkRuntime>>();
+
+/**
+ * Builds `java/flink-runtime` (the launcher, and Flink's runtime classpath) with Maven and JDK 17 unless it is up to
+ * date, and returns it. The first build resolves Flink from Maven Central into ~/.m2 (about 125 MB of jars); later
+ * calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is resolved once into
+ * `target/classpath-<version>.txt` (the launcher jar is the same).
+ */
+export function ensureFlinkRuntime(
+  options: { flinkVersion?: string | undefined; javaHome?: string | undefined } = {},
+): Promise<FlinkRuntime> {
+  const version = options.flinkVersion ?? FLINK_VERSION;
+  if (!VERSION_PATTERN.test(version)) throw new TypeError(`flinkVersion must look like 1.20.3, got '${version}'`);
+  const javaHome = findJdk({ javaHome: options.javaHome }).home;
+  const key = `${version}\0${javaHome}`;
+  let build = runtimeBuilds.get(key);
+  if (!build) {
+    build = buildRuntime(version, javaHome);
+    runtimeBuilds.set(key, build);
+    build.catch(() => runtimeBuilds.delete(key));
+  }
+  return build;
+}
+
+async function buildRuntime(version: string, javaHome: string): Promise<FlinkRuntime> {
+  const moduleDir = path.join(localStackPackageRoot(), 'java', 'flink-runtime');
+  const target = path.join(moduleDir, 'target');
+  const launcherJar = path.join(target, 'flink-runtime.jar');
+  const stamp = path.join(target, 'build-stamp');
+  const defaultClasspath = path.join(target, 'classpath.txt');
+  const sources = () => Math.max(newestMtime(path.join(moduleDir, 'pom.xml')), newestMtime(path.join(moduleDir, 'src')));
+  const launcherUpToDate = () =>
+    fs.existsSync(stamp) &&
+    fs.existsSync(launcherJar) &&
+    fs.statSync(stamp).mtimeMs >= sources() &&
+    readClasspath(defaultClasspath) !== undefined;
+
+  if (!launcherUpToDate()) {
+    await withLock(target, async () => {
+      if (launcherUpToDate()) return;
+      await runMaven(moduleDir, javaHome, ['package']);
+      fs.writeFileSync(stamp, `${new Date().toISOString()} java ${javaHome}\n`);
+    });
+  }
+  if (version === FLINK_VERSION) {
+    const classpath = readClasspath(defaultClasspath);
+    if (!classpath) throw new Error(`${defaultClasspath} is missing or lists missing jars after the build`);
+    return { version, launcherJar, classpath };
+  }
+  const versionClasspath = path.join(target, `classpath-${version}.txt`);
+  const fresh = () =>
+    fs.existsSync(versionClasspath) &&
+    fs.statSync(versionClasspath).mtimeMs >= sources() &&
+    readClasspath(versionClasspath) !== undefined;
+  if (!fresh()) {
+    await withLock(target, async () => {
+      if (fresh()) return;
+      await runMaven(moduleDir, javaHome, [
+        'dependency:build-classpath',
+        `-Dflink.version=${version}`,
+        `-Dmdep.outputFile=${versionClasspath}`,
+        '-DincludeScope=runtime',
+      ]);
+    });
+  }
+  const classpath = readClasspath(versionClasspath);
+  if (!classpath) throw new Error(`${versionClasspath} is missing or lists missing jars after the build`);
+  return { version, launcherJar, classpath };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running a job
+
+export type FlinkConfValue = string | number | boolean;
+
+export interface StartFlinkJobOptions {
+  /** The job jar (e.g. the @pipeline/flink-sql runner jar). Flink itself must be `provided` in it. */
+  jar: string;
+  /** Main class. Default: the jar manifest's `Main-Class`. */
+  mainClass?: string;
+  /** Arguments of the job's `main`. */
+  args?: readonly string[];
+  /** Flink runtime version. Default: the jar manifest's `Flink-Version`, else {@link FLINK_VERSION}. */
+  flinkVersion?: string;
+  /** Folder for all local-stack state. Default: `.local-stack/` at the repository root (see defaultStateDir()). */
+  stateDir?: string;
+  /** Job folder name under `<stateDir>/flink/` (log, config, scratch). Default 'default'. Two jobs need two names. */
+  name?: string;
+  /** JVM heap (-Xms64m, -Xmx), e.g. '1g'. Default '1g'. */
+  heap?: string;
+  /** A JDK 17 home. Default: found by findJdk(). Flink 1.20 does not run on newer JDKs. */
+  javaHome?: string;
+  /** REST port of the MiniCluster on 127.0.0.1 (readiness is checked there). Default: a free port. */
+  restPort?: number;
+  /**
+   * Flink configuration laid over the job's own (these win), e.g. `{ 'parallelism.default': 1 }`. `rest.port`,
+   * `rest.bind-port` and the bind addresses are set by the launcher and refused here.
+   */
+  flinkConf?: Record<string, FlinkConfValue>;
+  /** Extra JVM options, after the defaults. */
+  jvmArgs?: readonly string[];
+  /** Extra environment variables for the JVM (only PATH, HOME, LANG, TZ and the like are passed through). */
+  env?: Record<string, string>;
+  /** Root log level of the job's log4j configuration. Default 'INFO'. */
+  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** How long to wait until a job is RUNNING with all its tasks running. Default 180 000 ms. */
+  startTimeoutMs?: number;
+  /** Grace period after SIGTERM before SIGKILL on stop(). Default 20 000 ms. */
+  stopTimeoutMs?: number;
+}
+
+/** One entry of the REST API's `/jobs/overview`. */
+export interface FlinkJobOverview {
+  jid: string;
+  name: string;
+  state: string;
+  tasks: Record<string, number>;
+}
+
+export interface FlinkJob {
+  /** Pid of the JVM. */
+  readonly pid: number;
+  /** `http://127.0.0.1:<restPort>` — Flink's REST API (no web UI). */
+  readonly restUrl: string;
+  readonly restPort: number;
+  /** Id of the job that was RUNNING when startFlinkJob() resolved. */
+  readonly jobId: string;
+  readonly flinkVersion: string;
+  /** `<stateDir>/flink/<name>` */
+  readonly dir: string;
+  /** stdout + stderr of the JVM (Flink's log4j output goes there). */
+  readonly logFile: string;
+  /** Whether the JVM is still running. */
+  readonly running: boolean;
+  /** Resolves when the JVM has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The REST API's `/jobs/overview`. */
+  jobs(): Promise<FlinkJobOverview[]>;
+  /** GET a REST API path, e.g. `/jobs/<id>/exceptions`, parsed as JSON. */
+  rest<T = unknown>(pathAndQuery: string): Promise<T>;
+  /** The last lines of the log. */
+  logTail(lines?: number): string;
+  /** SIGTERM, SIGKILL after the grace period; removes the scratch folder. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const liveJobs = new Map<ChildProcess, string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [child, scratch] of liveJobs) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+      try {
+        fs.rmSync(scratch, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+function tailOf(file: string, lines: number): string {
+  try {
+    const stat = fs.statSync(file);
+    const length = Math.min(stat.size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, buffer, 0, length, stat.size - length);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return buffer.toString('utf8').split('\n').slice(-lines).join('\n').trim();
+  } catch {
+    return '';
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return pid > 0 && processAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function propertiesLine(key: string, value: string): string {
+  const escape = (text: string, isKey: boolean) =>
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t')
+      .replace(isKey ? /([ =:#!])/g : /^([ #!])/, '\\$1');
+  return `${escape(key, true)}=${escape(value, false)}`;
+}
+
+const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'USERPROFILE'];
+const RESERVED_CONF = [
+  'rest.port',
+  'rest.bind-port',
+  'rest.address',
+  'rest.bind-address',
+  'jobmanager.bind-host',
+  'taskmanager.bind-host',
+];
+
+/**
+ * Runs a Flink job on a local MiniCluster in its own JVM (JDK 17, with Flink's Java 17 options): classpath = Flink's
+ * own runtime jars (resolved by Maven, see {@link ensureFlinkRuntime}) + the launcher + the job jar. The job's `main`
+ * runs as usual; the launcher makes its MiniCluster serve the REST API on 127.0.0.1:`restPort` and bind everything to
+ * 127.0.0.1. Resolves once a job is RUNNING with all its tasks running (REST `/jobs/overview`).
+ *
+ * `-Djava.io.tmpdir` is a scratch folder under the job folder (the planner loader copies a ~38 MB jar there on every
+ * start), removed by stop(). The JVM also exits by itself when this process goes away (its stdin closes).
+ */
+export async function startFlinkJob(options: StartFlinkJobOptions): Promise<FlinkJob> {
+  const jar = path.resolve(options.jar);
+  if (!fs.existsSync(jar)) throw new Error(`job jar ${jar} does not exist (build it first)`);
+  const manifest = readJarManifest(jar);
+  const mainClass = options.mainClass ?? manifest['Main-Class'];
+  if (!mainClass) throw new Error(`${jar} has no Main-Class in its manifest; pass mainClass`);
+  const flinkVersion = options.flinkVersion ?? manifest['Flink-Version'] ?? FLINK_VERSION;
+  const heap = options.heap ?? '1g';
+  if (!/^\d+[kmgKMG]$/.test(heap)) throw new TypeError(`heap must look like '512m' or '1g', got '${heap}'`);
+  const name = options.name ?? 'default';
+  if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..') {
+    throw new TypeError(`name must be a plain folder name, got '${name}'`);
+  }
+  for (const key of Object.keys(options.flinkConf ?? {})) {
+    if (RESERVED_CONF.includes(key)) throw new TypeError(`flinkConf must not set ${key} (use restPort)`);
+  }
+  if (options.restPort !== undefined && !(Number.isInteger(options.restPort) && options.restPort > 0)) {
+    throw new TypeError(`restPort must be a port number, got ${String(options.restPort)}`);
+  }
+
+  const jdk = findJdk({ javaHome: options.javaHome });
+  const runtime = await ensureFlinkRuntime({ flinkVersion, javaHome: jdk.home });
+
+  const dir = path.resolve(options.stateDir ?? defaultStateDir(), 'flink', name);
+  fs.mkdirSync(dir, { recursive: true });
+  const pidFile = path.join(dir, 'launcher.pid');
+  const running = readPid(pidFile);
+  if (running) throw new Error(`a Flink job (pid ${running}) is already running in ${dir}; stop it or use another name`);
+  const scratch = path.join(dir, 'tmp');
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(scratch, { recursive: true });
+
+  const restPort = options.restPort ?? (await freePort());
+  const conf: Record<string, string> = {
+    'rest.address': '127.0.0.1',
+    'rest.bind-address': '127.0.0.1',
+    'rest.port': String(restPort),
+    'rest.bind-port': String(restPort),
+    'jobmanager.bind-host': '127.0.0.1',
+    'jobmanager.rpc.address': '127.0.0.1',
+    'taskmanager.bind-host': '127.0.0.1',
+    'taskmanager.host': '127.0.0.1',
+  };
+  for (const [key, value] of Object.entries(options.flinkConf ?? {})) conf[key] = String(value);
+  const confFile = path.join(dir, 'flink-conf.properties');
+  fs.writeFileSync(
+    confFile,
+    `${Object.entries(conf)
+      .map(([k, v]) => propertiesLine(k, v))
+      .join('\n')}\n`,
+  );
+  const log4jFile = path.join(dir, 'log4j2.properties');
+  fs.writeFileSync(
+    log4jFile,
+    [
+      `rootLogger.level = ${options.logLevel ?? 'INFO'}`,
+      'rootLogger.appenderRef.console.ref = console',
+      'appender.console.type = Console',
+      'appender.console.name = console',
+      'appender.console.layout.type = PatternLayout',
+      'appender.console.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-50c{1.} - %m%n',
+      'logger.pekko.name = org.apache.pekko',
+      'logger.pekko.level = WARN',
+      'logger.shaded.name = org.apache.flink.shaded',
+      'logger.shaded.level = WARN',
+      '',
+    ].join('\n'),
+  );
+
+  const classpath = [...runtime.classpath, runtime.launcherJar, jar].join(path.delimiter);
+  const args = [
+    '-Xms64m',
+    `-Xmx${heap}`,
+    '-XX:+ExitOnOutOfMemoryError',
+    ...FLINK_JAVA17_OPTIONS,
+    `-Djava.io.tmpdir=${scratch}`,
+    `-Dlog4j.configurationFile=${log4jFile}`,
+    '-Dlog4j2.disable.jmx=true',
+    ...(options.jvmArgs ?? []),
+    '-cp',
+    classpath,
+    FLINK_LAUNCHER_MAIN,
+    '--conf-file',
+    confFile,
+    '--exit-on-stdin-close',
+    '--main',
+    mainClass,
+    '--',
+    ...(options.args ?? []),
+  ];
+  const env: Record<string, string> = {};
+  for (const key of PASS_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  Object.assign(env, { JAVA_HOME: jdk.home }, options.env ?? {});
+
+  const logFile = path.join(dir, 'flink.log');
+  const fd = fs.openSync(logFile, 'a');
+  fs.writeSync(fd, `\n===== local-stack: starting Flink job ${mainClass} ${new Date().toISOString()} =====\n`);
+  let child: ChildProcess;
+  try {
+    child = spawn(jdk.java, args, { cwd: dir, env, stdio: ['pipe', fd, fd] });
+  } finally {
+    fs.closeSync(fd);
+  }
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitedFlag = true;
+      liveJobs.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', () => {
+      exitedFlag = true;
+      liveJobs.delete(child);
+      resolve({ code: null, signal: null });
+    });
+  });
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  child.stdin?.on('error', () => undefined);
+  installExitHook();
+  liveJobs.set(child, scratch);
+  if (child.pid === undefined) {
+    await exited;
+    throw new Error(`could not start ${jdk.java}`);
+  }
+  const pid = child.pid;
+  fs.writeFileSync(pidFile, String(pid));
+  const restUrl = `http://127.0.0.1:${restPort}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (!exitedFlag) {
+        child.kill('SIGTERM');
+        const grace = options.stopTimeoutMs ?? 20_000;
+        const timedOut = await Promise.race([exited.then(() => false), sleep(grace).then(() => true)]);
+        if (timedOut && !exitedFlag) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      child.stdin?.destroy();
+      fs.rmSync(scratch, { recursive: true, force: true });
+      fs.rmSync(pidFile, { force: true });
+    })();
+    return stopping;
+  };
+  const rest = async <T>(pathAndQuery: string): Promise<T> => {
+    const res = await fetch(`${restUrl}${pathAndQuery}`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`GET ${pathAndQuery}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const jobs = async () => (await rest<{ jobs: FlinkJobOverview[] }>('/jobs/overview')).jobs;
+
+  // Readiness: a job RUNNING with all its tasks running.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 180_000);
+  let jobId: string | undefined;
+  let lastProblem = 'no answer yet';
+  try {
+    while (!jobId) {
+      if (exitedFlag) {
+        const { code, signal } = await exited;
+        throw new Error(
+          `Flink JVM exited during startup (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${logFile}:\n` +
+            tailOf(logFile, LOG_TAIL_LINES),
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no Flink job RUNNING within ${options.startTimeoutMs ?? 180_000} ms (${lastProblem}); log ${logFile}:\n` +
+            tailOf(logFile, LOG_TAIL_LINES),
+        );
+      }
+      try {
+        const list = await jobs();
+        const failed = list.find((job) => job.state === 'FAILED');
+        if (failed) {
+          throw Object.assign(new Error(`Flink job ${failed.name} (${failed.jid}) FAILED during startup`), {
+            fatal: true,
+          });
+        }
+        const ready = list.find(
+          (job) => job.state === 'RUNNING' && (job.tasks.total ?? 0) > 0 && job.tasks.running === job.tasks.total,
+        );
+        if (ready) jobId = ready.jid;
+        else lastProblem = list.length ? list.map((job) => `${job.name}: ${job.state}`).join(', ') : 'no job yet';
+      } catch (err) {
+        if ((err as { fatal?: boolean }).fatal) throw err;
+        lastProblem = (err as Error).message;
+      }
+      if (!jobId) await sleep(250);
+    }
+  } catch (err) {
+    await stop();
+    if ((err as { fatal?: boolean }).fatal) {
+      throw new Error(`${(err as Error).message}; log ${logFile}:\n${tailOf(logFile, LOG_TAIL_LINES)}`);
+    }
+    throw err;
+  }
+
+  return {
+    pid,
+    restUrl,
+    restPort,
+    jobId,
+    flinkVersion: runtime.version,
+    dir,
+    logFile,
+    get running() {
+      return !exitedFlag;
+    },
+    exited,
+    jobs,
+    rest,
+    logTail: (lines = LOG_TAIL_LINES) => tailOf(logFile, lines),
+    stop,
+  };
+}
