@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODULES = ['java/opensearch-launcher'];
+const MODULES = ['java/opensearch-launcher', 'java/flink-runtime'];
 const JAVA_MAJOR = 17;
 
 const args = process.argv.slice(2);

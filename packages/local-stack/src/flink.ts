@@ -252,7 +252,9 @@ export async function runMaven(cwd: string, javaHome: string, args: readonly str
       });
       child.on('error', (err: NodeJS.ErrnoException) =>
         reject(
-          err.code === 'ENOENT' ? new Error(`Maven (${mvn}) not found on PATH; install maven or set LOCAL_STACK_MVN`) : err,
+          err.code === 'ENOENT'
+            ? new Error(`Maven (${mvn}) not found on PATH; install maven or set LOCAL_STACK_MVN`)
+            : err,
         ),
       );
       child.on('close', (code) => resolve({ code, output }));
@@ -294,7 +296,8 @@ async function buildRuntime(version: string, javaHome: string): Promise<FlinkRun
   const launcherJar = path.join(target, 'flink-runtime.jar');
   const stamp = path.join(target, 'build-stamp');
   const defaultClasspath = path.join(target, 'classpath.txt');
-  const sources = () => Math.max(newestMtime(path.join(moduleDir, 'pom.xml')), newestMtime(path.join(moduleDir, 'src')));
+  const sources = () =>
+    Math.max(newestMtime(path.join(moduleDir, 'pom.xml')), newestMtime(path.join(moduleDir, 'src')));
   const launcherUpToDate = () =>
     fs.existsSync(stamp) &&
     fs.existsSync(launcherJar) &&
@@ -458,14 +461,14 @@ function readPid(file: string): number | undefined {
 }
 
 function propertiesLine(key: string, value: string): string {
-  const escape = (text: string, isKey: boolean) =>
+  const escapeText = (text: string, isKey: boolean) =>
     text
       .replace(/\\/g, '\\\\')
       .replace(/\n/g, '\\n')
       .replace(/\r/g, '\\r')
       .replace(/\t/g, '\\t')
       .replace(isKey ? /([ =:#!])/g : /^([ #!])/, '\\$1');
-  return `${escape(key, true)}=${escape(value, false)}`;
+  return `${escapeText(key, true)}=${escapeText(value, false)}`;
 }
 
 const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'USERPROFILE'];
@@ -514,7 +517,8 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   fs.mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'launcher.pid');
   const running = readPid(pidFile);
-  if (running) throw new Error(`a Flink job (pid ${running}) is already running in ${dir}; stop it or use another name`);
+  if (running)
+    throw new Error(`a Flink job (pid ${running}) is already running in ${dir}; stop it or use another name`);
   const scratch = path.join(dir, 'tmp');
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { recursive: true });
@@ -552,6 +556,9 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
       'logger.pekko.level = WARN',
       'logger.shaded.name = org.apache.flink.shaded',
       'logger.shaded.level = WARN',
+      // a few hundred "cannot be used as a POJO type" lines per SQL job start
+      'logger.typeextractor.name = org.apache.flink.api.java.typeutils.TypeExtractor',
+      'logger.typeextractor.level = WARN',
       '',
     ].join('\n'),
   );

@@ -1,5 +1,15 @@
 export type { FaultCounts, FaultProxyOptions, FaultRates, HeldRequest, ShardRateLimit } from './fault-proxy.js';
 export { KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
+export type { FlinkConfValue, FlinkJob, FlinkJobOverview, FlinkRuntime, StartFlinkJobOptions } from './flink.js';
+export {
+  ensureFlinkRuntime,
+  FLINK_JAVA17_OPTIONS,
+  FLINK_LAUNCHER_MAIN,
+  FLINK_VERSION,
+  readJarManifest,
+  runMaven,
+  startFlinkJob,
+} from './flink.js';
 export { findJdk, type JdkInfo } from './java.js';
 export type {
   KinesisClientConfig,

@@ -140,7 +140,9 @@ describe('Flink on a local MiniCluster', () => {
 
     it('is RUNNING, prints rows carrying its arguments, and binds only 127.0.0.1', async () => {
       const jobs = await job.jobs();
-      expect(jobs).toEqual([expect.objectContaining({ jid: job.jobId, name: 'local-stack-smoke-job', state: 'RUNNING' })]);
+      expect(jobs).toEqual([
+        expect.objectContaining({ jid: job.jobId, name: 'local-stack-smoke-job', state: 'RUNNING' }),
+      ]);
       expect(job.flinkVersion).toBe(FLINK_VERSION);
       const deadline = Date.now() + 30_000;
       let rows = 0;

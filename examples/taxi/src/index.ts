@@ -1,0 +1,39 @@
+export {
+  parseTripCsv,
+  parseTripCsvFile,
+  type ReadTripsOptions,
+  readTripCsv,
+  readTripCsvFile,
+  TripCsvError,
+  type TripCsvInput,
+  type TripCsvIssue,
+  type TripCsvOptions,
+  type TripCsvResult,
+  TripCsvRowError,
+} from './csv.js';
+export {
+  DEFAULT_START,
+  formatTripCsvRow,
+  type GenerateTripsOptions,
+  generateTrips,
+  iterateTrips,
+  MAX_TRIPS,
+  mulberry32,
+  PLACES,
+  type TripCsvWriteOptions,
+  toTripCsv,
+  tripCsvLines,
+} from './generator.js';
+export {
+  CSV_COLUMNS,
+  EARTH_RADIUS_MILES,
+  type EnrichedTrip,
+  enrichedTripSchema,
+  haversineMiles,
+  NYC_BOUNDS,
+  TRIP_FIELDS,
+  type Trip,
+  tripFields,
+  tripSchema,
+} from './schema.js';
+export { formatCsvDate, parseCsvDate } from './time.js';

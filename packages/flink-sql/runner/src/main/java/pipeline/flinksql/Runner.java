@@ -1,0 +1,307 @@
+package pipeline.flinksql;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.TableResult;
+
+/**
+ * Runs Flink SQL: all DDL with executeSql, then all INSERTs as one statement set, checkpointing on, and waits.
+ *
+ * <pre>
+ * java ... pipeline.flinksql.Runner [--sql FILE]... [--params FILE.json] [--conf KEY=VALUE]... [--print-sql]
+ * </pre>
+ *
+ * <ul>
+ *   <li>SQL: the {@code --sql} files in order; without any, the {@code sql/*.sql} resources of this jar by name.
+ *   <li>Parameters ({@code ${name}}, see {@link SqlScript}): a JSON object from {@code --params}; without it, the
+ *       Managed Service for Apache Flink runtime properties of group {@code SqlParameters} (each value parsed as a
+ *       JSON literal when it is one, else taken as a string); without those, none.
+ *   <li>Configuration: parallelism 1 and a 10 s checkpoint interval unless {@code --conf} or a {@code SET} says
+ *       otherwise. Values of parameters are never logged.
+ * </ul>
+ */
+public final class Runner {
+  static final String PARAMS_GROUP = "SqlParameters";
+  private static final String LOG = "[flink-sql-runner] ";
+
+  private Runner() {}
+
+  static final class Options {
+    final List<Path> sqlFiles = new ArrayList<>();
+    Path paramsFile;
+    String paramsGroup = PARAMS_GROUP;
+    final Map<String, String> conf = new LinkedHashMap<>();
+    boolean printSql;
+    boolean dryRun;
+  }
+
+  static Options parseArgs(String[] args) {
+    Options options = new Options();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--sql":
+          options.sqlFiles.add(Paths.get(value(args, ++i, arg)));
+          break;
+        case "--params":
+          options.paramsFile = Paths.get(value(args, ++i, arg));
+          break;
+        case "--params-group":
+          options.paramsGroup = value(args, ++i, arg);
+          break;
+        case "--conf": {
+          String kv = value(args, ++i, arg);
+          int eq = kv.indexOf('=');
+          if (eq <= 0) throw new IllegalArgumentException("--conf expects KEY=VALUE, got " + kv);
+          options.conf.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+          break;
+        }
+        case "--print-sql":
+          options.printSql = true;
+          break;
+        case "--dry-run":
+          options.dryRun = true;
+          break;
+        default:
+          throw new IllegalArgumentException("unknown argument " + arg
+              + " (usage: [--sql FILE]... [--params FILE.json] [--params-group ID] [--conf KEY=VALUE]... "
+              + "[--print-sql] [--dry-run])");
+      }
+    }
+    return options;
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) throw new IllegalArgumentException(flag + " needs a value");
+    return args[i];
+  }
+
+  public static void main(String[] args) throws Exception {
+    int code;
+    try {
+      code = run(args);
+    } catch (IllegalArgumentException e) { // bad arguments, parameters or SQL files
+      System.err.println(LOG + "error: " + e.getMessage());
+      code = 2;
+    } catch (Throwable e) {
+      System.err.println(LOG + "failed: " + e);
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  static int run(String[] args) throws Exception {
+    Options options = parseArgs(args);
+    Map<String, String> scripts = loadScripts(options.sqlFiles);
+    if (scripts.isEmpty()) {
+      throw new IllegalArgumentException("no SQL: pass --sql FILE or package sql/*.sql resources into the jar");
+    }
+    Map<String, Object> params = loadParams(options);
+    List<String> substituted = SqlScript.substitute(new ArrayList<>(scripts.values()), params);
+
+    List<String> statements = new ArrayList<>();
+    for (String script : substituted) statements.addAll(SqlScript.split(script));
+    log("SQL from " + String.join(", ", scripts.keySet()) + ": " + statements.size() + " statement(s), "
+        + params.size() + " parameter(s)");
+    if (options.printSql) {
+      for (String statement : statements) System.out.println(statement + ";\n");
+    }
+
+    Configuration conf = new Configuration();
+    conf.setString("parallelism.default", "1");
+    conf.setString("execution.checkpointing.interval", "10 s");
+    conf.setString("pipeline.name", "flink-sql-runner");
+    for (Map.Entry<String, String> e : options.conf.entrySet()) conf.setString(e.getKey(), e.getValue());
+    // SET statements before the environment exists, so they can configure it too.
+    List<String> rest = new ArrayList<>();
+    for (String statement : statements) {
+      if (SqlScript.kind(statement) == SqlScript.Kind.SET) {
+        String[] kv = SqlScript.parseSet(statement);
+        conf.setString(kv[0], kv[1]);
+        log("SET " + kv[0]);
+      } else {
+        rest.add(statement);
+      }
+    }
+    long inserts = rest.stream().filter(s -> SqlScript.kind(s) == SqlScript.Kind.INSERT).count();
+    if (inserts == 0) throw new IllegalArgumentException("the SQL has no INSERT statement: nothing to run");
+    if (options.dryRun) {
+      log("dry run: " + (rest.size() - inserts) + " DDL statement(s), " + inserts + " INSERT(s); not executed");
+      return 0;
+    }
+
+    TableEnvironment tEnv =
+        TableEnvironment.create(EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
+    StatementSet set = tEnv.createStatementSet();
+    int n = 0;
+    for (String statement : rest) {
+      n++;
+      if (SqlScript.kind(statement) == SqlScript.Kind.INSERT) {
+        set.addInsertSql(statement);
+        log("statement " + n + ": INSERT added to the statement set");
+      } else {
+        tEnv.executeSql(statement);
+        log("statement " + n + ": " + summary(statement));
+      }
+    }
+    TableResult result = set.execute();
+    JobClient job = result.getJobClient().orElseThrow(() -> new IllegalStateException("no job client"));
+    log("job " + job.getJobID() + " submitted");
+    waitRunning(job);
+    result.await();
+    log("job " + job.getJobID() + " finished");
+    return 0;
+  }
+
+  private static void waitRunning(JobClient job) {
+    Thread watcher = new Thread(() -> {
+      try {
+        for (;;) {
+          JobStatus status = job.getJobStatus().get(30, TimeUnit.SECONDS);
+          if (status == JobStatus.RUNNING) {
+            log("job " + job.getJobID() + " is RUNNING");
+            return;
+          }
+          if (status.isTerminalState()) return;
+          Thread.sleep(200);
+        }
+      } catch (Exception e) {
+        // the main thread's await() reports failures
+      }
+    }, "flink-sql-runner-status");
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  private static String summary(String statement) {
+    String head = SqlScript.stripComments(statement).replaceAll("\\s+", " ");
+    return head.length() > 80 ? head.substring(0, 80) + "..." : head;
+  }
+
+  private static void log(String message) {
+    System.err.println(LOG + message);
+  }
+
+  // ---- SQL sources ----
+
+  static Map<String, String> loadScripts(List<Path> files) throws IOException {
+    Map<String, String> scripts = new LinkedHashMap<>();
+    for (Path file : files) scripts.put(file.toString(), new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+    if (!scripts.isEmpty()) return scripts;
+    return bundledScripts();
+  }
+
+  /** {@code sql/*.sql} next to this class (in the jar, or in the classes folder), sorted by name. */
+  static Map<String, String> bundledScripts() throws IOException {
+    Map<String, String> scripts = new TreeMap<>();
+    URL location = Runner.class.getProtectionDomain().getCodeSource().getLocation();
+    File source;
+    try {
+      source = new File(location.toURI());
+    } catch (URISyntaxException e) {
+      throw new IOException("cannot locate the runner jar: " + location, e);
+    }
+    if (source.isDirectory()) {
+      File[] files = new File(source, "sql").listFiles((dir, name) -> name.endsWith(".sql"));
+      if (files != null) {
+        for (File f : files) {
+          scripts.put("sql/" + f.getName(), new String(Files.readAllBytes(f.toPath()), StandardCharsets.UTF_8));
+        }
+      }
+      return scripts;
+    }
+    try (JarFile jar = new JarFile(source)) {
+      Enumeration<JarEntry> entries = jar.entries();
+      while (entries.hasMoreElements()) {
+        JarEntry entry = entries.nextElement();
+        String name = entry.getName();
+        if (entry.isDirectory() || !name.startsWith("sql/") || !name.endsWith(".sql") || name.indexOf('/', 4) >= 0) {
+          continue;
+        }
+        try (InputStream in = jar.getInputStream(entry)) {
+          scripts.put(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return scripts;
+  }
+
+  // ---- parameters ----
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> loadParams(Options options) throws IOException {
+    if (options.paramsFile != null) {
+      Object parsed;
+      try {
+        parsed = Json.parse(new String(Files.readAllBytes(options.paramsFile), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(options.paramsFile + ": " + e.getMessage(), e);
+      }
+      if (!(parsed instanceof Map)) {
+        throw new IllegalArgumentException(options.paramsFile + ": parameters must be a JSON object");
+      }
+      return (Map<String, Object>) parsed;
+    }
+    return runtimeProperties(options.paramsGroup);
+  }
+
+  /** Managed Flink runtime properties of one group, or none when not on Managed Flink. */
+  static Map<String, Object> runtimeProperties(String group) {
+    Map<String, Properties> groups;
+    try {
+      groups = com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime.getApplicationProperties();
+    } catch (IOException | RuntimeException e) {
+      return new LinkedHashMap<>();
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    Properties props = groups == null ? null : groups.get(group);
+    if (props == null) return params;
+    for (String name : new TreeMap<>((Map<String, String>) (Map<?, ?>) props).keySet()) {
+      params.put(name, propertyValue(props.getProperty(name)));
+    }
+    return params;
+  }
+
+  /** A runtime property as a typed value: a JSON literal when it parses as one (number, boolean, null, "string"). */
+  static Object propertyValue(String raw) {
+    if (raw == null) return null;
+    String trimmed = raw.trim();
+    if (trimmed.equals("true") || trimmed.equals("false") || trimmed.equals("null") || trimmed.startsWith("\"")
+        || trimmed.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
+      try {
+        Object value = Json.parse(trimmed);
+        if (value == null || value instanceof String || value instanceof Boolean || value instanceof BigDecimal) {
+          return value;
+        }
+      } catch (IllegalArgumentException e) {
+        // not a literal: a plain string
+      }
+    }
+    return raw;
+  }
+}
