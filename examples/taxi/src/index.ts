@@ -25,6 +25,13 @@ export {
   tripCsvLines,
 } from './generator.js';
 export {
+  TRIP_OUT_OF_ORDERNESS_SECONDS,
+  TRIP_STATS_WINDOW_MINUTES,
+  type TripStatsDocument,
+  type TripStatsJobOptions,
+  tripStatsJob,
+} from './pipeline.js';
+export {
   CSV_COLUMNS,
   EARTH_RADIUS_MILES,
   type EnrichedTrip,
@@ -37,3 +44,12 @@ export {
   tripSchema,
 } from './schema.js';
 export { formatCsvDate, parseCsvDate } from './time.js';
+export {
+  createTripTransform,
+  enrichTrip,
+  TRIP_SOURCE,
+  type TripPartitionKeys,
+  type TripTransformOptions,
+  transformTrip,
+  tripPartitionKeys,
+} from './transform.js';

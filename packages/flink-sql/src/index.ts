@@ -10,6 +10,48 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SqlParamValue } from './parameters.js';
+
+export {
+  bindParameters,
+  placeholderNames,
+  type SqlParameter,
+  SqlParameterError,
+  type SqlParameters,
+  type SqlParameterType,
+  type SqlParameterValues,
+  type SqlParamValue,
+  type SqlTemplate,
+  substituteParameters,
+} from './parameters.js';
+export {
+  type AggregateColumn,
+  composeSql,
+  EARTH_RADIUS_MILES,
+  type FieldNameOfType,
+  type GreatCirclePoints,
+  type GroupFieldName,
+  greatCircleDistance,
+  ISO_UTC_PATTERN,
+  type KinesisSourceOptions,
+  type KinesisSourceParameterName,
+  type KinesisSourceTemplate,
+  kinesisSourceTable,
+  type Measure,
+  type NumericFieldName,
+  type OpenSearchSinkOptions,
+  type OpenSearchSinkParameterName,
+  type OpenSearchSinkTemplate,
+  openSearchSinkTable,
+  type SqlExpression,
+  type TumblingAggregateOptions,
+  type TumblingAggregateTemplate,
+  tumblingWindowAggregate,
+  UTC_SESSION,
+  type WindowedAggregatePipeline,
+  type WindowedAggregatePipelineOptions,
+  windowedAggregatePipeline,
+} from './templates.js';
 
 /** Main class of the runner jar. */
 export const RUNNER_MAIN_CLASS = 'pipeline.flinksql.Runner';
@@ -64,9 +106,6 @@ export function runnerJarPath(): string {
   }
   return jar;
 }
-
-/** A typed parameter value: strings become escaped SQL literals, numbers and booleans stay typed. */
-export type SqlParamValue = string | number | boolean | null;
 
 /** Writes the runner's `--params` JSON file (values checked to be strings, finite numbers, booleans or null). */
 export function writeParamsFile(file: string, params: Record<string, SqlParamValue>): void {

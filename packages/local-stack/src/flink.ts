@@ -632,7 +632,13 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
       if (!exitedFlag) {
         child.kill('SIGTERM');
         const grace = options.stopTimeoutMs ?? 20_000;
-        const timedOut = await Promise.race([exited.then(() => false), sleep(grace).then(() => true)]);
+        // Cleared once the JVM exits: a pending grace timer would keep this process alive after stop().
+        let graceTimer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<boolean>((resolve) => {
+          graceTimer = setTimeout(() => resolve(true), grace);
+        });
+        const timedOut = await Promise.race([exited.then(() => false), graceOver]);
+        clearTimeout(graceTimer);
         if (timedOut && !exitedFlag) {
           child.kill('SIGKILL');
           await exited;

@@ -404,7 +404,13 @@ class EmbeddedOpenSearch implements OpenSearchNode {
     if (!launch.hasExited()) {
       launch.child.kill('SIGTERM');
       const grace = this.options.stopTimeoutMs ?? 30_000;
-      const timedOut = await Promise.race([launch.exited.then(() => false), sleep(grace).then(() => true)]);
+      // The grace timer is cleared once the JVM exits: a pending 30 s timer would keep this process alive after stop().
+      let graceTimer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => {
+        graceTimer = setTimeout(() => resolve(true), grace);
+      });
+      const timedOut = await Promise.race([launch.exited.then(() => false), graceOver]);
+      clearTimeout(graceTimer);
       if (timedOut && !launch.hasExited()) {
         launch.child.kill('SIGKILL');
         await launch.exited;

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis.js';
+import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,6 +14,8 @@ declare module 'vitest' {
     kinesaliteEndpoint: string;
     kinesaliteRegion: string;
     kinesaliteAccountId: string;
+    /** `http://127.0.0.1:<port>` of the OpenSearch node started by `localStackSetup({ opensearch })`. */
+    opensearchUrl: string;
   }
 }
 
@@ -24,6 +28,7 @@ export type LocalStackProvidedContext = Pick<
   | 'kinesaliteEndpoint'
   | 'kinesaliteRegion'
   | 'kinesaliteAccountId'
+  | 'opensearchUrl'
 >;
 
 export interface LocalStackSetupConfig {
@@ -36,16 +41,22 @@ export interface LocalStackSetupConfig {
    * Must not name the same engine as `kinesisMock` / `kinesalite`.
    */
   kinesis?: StartKinesisOptions | true;
+  /**
+   * Start an OpenSearch node (`true` = defaults). Provided as `opensearchUrl`. Unless a `name` is given, the node gets
+   * a folder of its own (`vitest-<pid>`), cleaned before the start and removed after the stop.
+   */
+  opensearch?: StartOpenSearchOptions | true;
 }
 
 /**
- * A vitest global setup: starts the requested emulators once per run, provides their endpoints to the tests
- * (`inject('kinesisMockEndpoint')`), and stops them in the returned teardown.
+ * A vitest global setup: starts the requested emulators (and OpenSearch) once per run, in parallel, provides their
+ * endpoints to the tests (`inject('kinesisMockEndpoint')`, `inject('opensearchUrl')`), and stops them in the returned
+ * teardown.
  *
  * ```ts
  * // test/integration/global-setup.ts
  * import { localStackSetup } from '@pipeline/local-stack/vitest';
- * export default localStackSetup({ kinesisMock: true, kinesalite: { streams: { events: 4 } } });
+ * export default localStackSetup({ kinesisMock: true, kinesalite: { streams: { events: 4 } }, opensearch: true });
  * ```
  */
 export function localStackSetup(config: LocalStackSetupConfig): (project: TestProject) => Promise<() => Promise<void>> {
@@ -63,19 +74,36 @@ export function localStackSetup(config: LocalStackSetupConfig): (project: TestPr
   add(config.kinesalite, 'kinesalite');
   add(config.kinesis);
 
+  const opensearchRequest: StartOpenSearchOptions | undefined =
+    config.opensearch === undefined ? undefined : config.opensearch === true ? {} : { ...config.opensearch };
+
   return async (project: TestProject) => {
     const started: KinesisEmulator[] = [];
+    let opensearch: OpenSearchNode | undefined;
+    let removeOpenSearchDir = false;
     const teardown = async () => {
-      await Promise.all(started.splice(0).map((emulator) => emulator.stop()));
+      const node = opensearch;
+      opensearch = undefined;
+      await Promise.all([...started.splice(0).map((emulator) => emulator.stop()), node?.stop()]);
+      if (node && removeOpenSearchDir) fs.rmSync(node.dir, { recursive: true, force: true });
     };
     try {
-      const results = await Promise.allSettled(
-        requests.map(async (options) => {
-          const emulator = await startKinesis(options);
-          started.push(emulator);
-          return emulator;
-        }),
-      );
+      const kinesisStarts = requests.map(async (options) => {
+        const emulator = await startKinesis(options);
+        started.push(emulator);
+        return emulator;
+      });
+      const opensearchStart = opensearchRequest
+        ? (async () => {
+            const own = opensearchRequest.name === undefined;
+            const options: StartOpenSearchOptions = own
+              ? { ...opensearchRequest, name: `vitest-${process.pid}`, clean: true }
+              : opensearchRequest;
+            opensearch = await startOpenSearch(options);
+            removeOpenSearchDir = own;
+          })()
+        : Promise.resolve();
+      const results = await Promise.allSettled([...kinesisStarts, opensearchStart]);
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
       for (const emulator of started) {
@@ -89,6 +117,7 @@ export function localStackSetup(config: LocalStackSetupConfig): (project: TestPr
           project.provide('kinesaliteAccountId', emulator.accountId);
         }
       }
+      if (opensearch) project.provide('opensearchUrl', opensearch.url);
     } catch (err) {
       await teardown();
       throw err;
