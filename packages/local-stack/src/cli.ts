@@ -23,11 +23,11 @@ import { probeStack, readStackFile, type StackDescription, stackFile, startStack
 
 const USAGE = `Usage:
   local-stack up [--no-kinesis] [--no-opensearch] [--kinesis-engine kinesis-mock|kinesalite] [--stream name:shards]...
-                 [--heap 512m] [--state-dir DIR] [--foreground]
+                 [--heap 512m] [--flink-jar JAR [--flink-main CLASS] [--flink-arg ARG]...] [--state-dir DIR] [--foreground]
       Starts the stack in the background (or in the foreground until Ctrl-C) and prints its endpoints as JSON.
   local-stack status [--state-dir DIR]     Probes each engine; exit 0 when all are ready, 1 otherwise, 3 when down.
   local-stack down [--state-dir DIR]       Stops the stack cleanly (SIGKILL after 60 s).
-  local-stack logs [kinesis|opensearch|stack] [--lines N] [--state-dir DIR]
+  local-stack logs [kinesis|opensearch|flink|stack] [--lines N] [--state-dir DIR]
   local-stack kinesis [--engine kinesis-mock|kinesalite] [--port N] [--tls-port N] [--stream name:shards]...
                       [--region R] [--account-id ID] [--state-dir DIR]
                       [--proxy-port N] [--fault name=value]... [--shard-rate-limit]
@@ -161,6 +161,9 @@ const STACK_OPTIONS = {
   'state-dir': { type: 'string' },
   foreground: { type: 'boolean' },
   lines: { type: 'string' },
+  'flink-jar': { type: 'string' },
+  'flink-main': { type: 'string' },
+  'flink-arg': { type: 'string', multiple: true },
 } as const;
 
 function stackArgs(argv: string[]) {
@@ -189,6 +192,13 @@ async function serveCommand(argv: string[]): Promise<void> {
     stateDir,
     kinesis: values['no-kinesis'] ? false : { engine, streams: parseStreams(values.stream) },
     opensearch: values['no-opensearch'] ? false : values.heap ? { heap: values.heap } : {},
+    flink: values['flink-jar']
+      ? {
+          jar: path.resolve(values['flink-jar']),
+          ...(values['flink-main'] ? { mainClass: values['flink-main'] } : {}),
+          args: values['flink-arg'] ?? [],
+        }
+      : false,
   });
   const file = stackFile(stateDir);
   fs.writeFileSync(file, `${JSON.stringify(stack.describe(), null, 2)}\n`);
@@ -281,7 +291,12 @@ async function downCommand(argv: string[]): Promise<void> {
   process.kill(description.ownerPid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (alive(description.ownerPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  for (const pid of [description.ownerPid, description.kinesis?.pid, description.opensearch?.pid]) {
+  for (const pid of [
+    description.ownerPid,
+    description.kinesis?.pid,
+    description.opensearch?.pid,
+    description.flink?.pid,
+  ]) {
     if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(stackFile(stateDir), { force: true });
@@ -298,6 +313,7 @@ function logsCommand(argv: string[]): void {
     ['stack', path.join(stateDir, 'logs', 'stack.log')],
     ['kinesis', description?.kinesis?.logFile],
     ['opensearch', description?.opensearch?.logFile],
+    ['flink', description?.flink?.logFile],
   ];
   for (const [name, file] of files) {
     if (which !== undefined && which !== name) continue;

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { type FlinkJob, type StartFlinkJobOptions, startFlinkJob } from './flink.js';
 import { kinesisCall } from './internal/http-json.js';
 import { defaultStateDir, type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis.js';
 import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch.js';
 
 /** The engines of the stack. */
-export type StackEngine = 'kinesis' | 'opensearch';
+export type StackEngine = 'kinesis' | 'opensearch' | 'flink';
 
 export interface StartStackOptions {
   /** Folder for state and logs. Default `.local-stack/` at the repository root. */
@@ -15,6 +16,17 @@ export interface StartStackOptions {
   kinesis?: StartKinesisOptions | false;
   /** The OpenSearch node (default 512 MiB heap on free ports), or `false` for none. */
   opensearch?: StartOpenSearchOptions | false;
+  /**
+   * A Flink job on a MiniCluster, started once Kinesis and OpenSearch are ready — give the options, or a function of
+   * the running engines (to pass their endpoints to the job). Default: none.
+   */
+  flink?:
+    | StartFlinkJobOptions
+    | ((engines: {
+        kinesis: KinesisEmulator | undefined;
+        opensearch: OpenSearchNode | undefined;
+      }) => StartFlinkJobOptions)
+    | false;
 }
 
 /** What a running stack exposes; JSON-serializable (the CLI writes it to `<stateDir>/stack.json`). */
@@ -38,13 +50,23 @@ export interface StackDescription {
     readonly pid: number;
     readonly logFile: string;
   };
+  readonly flink?: {
+    readonly restUrl: string;
+    readonly jobId: string;
+    readonly pid: number;
+    readonly logFile: string;
+  };
 }
 
 export interface LocalStack {
   readonly kinesis: KinesisEmulator | undefined;
   readonly opensearch: OpenSearchNode | undefined;
+  readonly flink: FlinkJob | undefined;
   describe(): StackDescription;
-  /** Restarts one engine on the same ports (OpenSearch keeps its data; the in-memory Kinesis emulators do not). */
+  /**
+   * Restarts one engine on the same ports (OpenSearch keeps its data; the in-memory Kinesis emulators do not; the Flink
+   * job starts again from its sources' initial positions).
+   */
   restart(engine: StackEngine): Promise<void>;
   /** Stops every engine (in parallel); idempotent. */
   stop(): Promise<void>;
@@ -67,12 +89,30 @@ export async function startStack(options: StartStackOptions = {}): Promise<Local
     await Promise.allSettled([kinesis?.stop(), opensearch?.stop()]);
     throw failure.reason;
   }
+  const flinkOptions =
+    options.flink === false || options.flink === undefined
+      ? undefined
+      : typeof options.flink === 'function'
+        ? options.flink({ kinesis, opensearch })
+        : options.flink;
+  let flink: FlinkJob | undefined;
+  if (flinkOptions) {
+    try {
+      flink = await startFlinkJob({ stateDir, ...flinkOptions });
+    } catch (error) {
+      await Promise.allSettled([kinesis?.stop(), opensearch?.stop()]);
+      throw error;
+    }
+  }
   let stopping: Promise<void> | undefined;
   return {
     get kinesis() {
       return kinesis;
     },
     opensearch,
+    get flink() {
+      return flink;
+    },
     describe(): StackDescription {
       return {
         stateDir,
@@ -101,9 +141,19 @@ export async function startStack(options: StartStackOptions = {}): Promise<Local
               },
             }
           : {}),
+        ...(flink
+          ? { flink: { restUrl: flink.restUrl, jobId: flink.jobId, pid: flink.pid, logFile: flink.logFile } }
+          : {}),
       };
     },
     async restart(engine) {
+      if (engine === 'flink') {
+        if (!flink || !flinkOptions) throw new Error('restart: the stack has no Flink job');
+        const restPort = flink.restPort;
+        await flink.stop();
+        flink = await startFlinkJob({ stateDir, ...flinkOptions, restPort });
+        return;
+      }
       if (engine === 'opensearch') {
         if (!opensearch) throw new Error('restart: the stack has no OpenSearch node');
         await opensearch.restart();
@@ -115,7 +165,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Local
       kinesis = await startKinesis({ ...kinesisOptions, port });
     },
     stop() {
-      stopping ??= Promise.allSettled([kinesis?.stop(), opensearch?.stop()]).then(() => undefined);
+      // The job first: it reads from and writes to the others.
+      stopping ??= Promise.allSettled([flink?.stop()])
+        .then(() => Promise.allSettled([kinesis?.stop(), opensearch?.stop()]))
+        .then(() => undefined);
       return stopping;
     },
   };
@@ -140,7 +193,10 @@ export interface EngineStatus {
   readonly detail: string;
 }
 
-/** Probes each engine of a described stack for real: Kinesis answers ListStreams, OpenSearch health is not red. */
+/**
+ * Probes each engine of a described stack for real: Kinesis answers ListStreams, OpenSearch health is green or yellow,
+ * the Flink MiniCluster reports a RUNNING job.
+ */
 export async function probeStack(description: StackDescription): Promise<EngineStatus[]> {
   const out: EngineStatus[] = [];
   if (description.kinesis) {
@@ -162,6 +218,21 @@ export async function probeStack(description: StackDescription): Promise<EngineS
       out.push({ engine: 'opensearch', ready: status === 'green' || status === 'yellow', detail: `health ${status}` });
     } catch (error) {
       out.push({ engine: 'opensearch', ready: false, detail: String(error) });
+    }
+  }
+  if (description.flink) {
+    try {
+      const overview = (await getJson(`${description.flink.restUrl}/jobs/overview`)) as {
+        jobs?: Array<{ state?: string }>;
+      };
+      const states = (overview.jobs ?? []).map((j) => String(j.state));
+      out.push({
+        engine: 'flink',
+        ready: states.includes('RUNNING'),
+        detail: `jobs: ${states.join(', ') || '(none)'}`,
+      });
+    } catch (error) {
+      out.push({ engine: 'flink', ready: false, detail: String(error) });
     }
   }
   return out;

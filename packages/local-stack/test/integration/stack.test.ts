@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startStack } from '@pipeline/local-stack';
+import { findJdk, runMaven, startStack } from '@pipeline/local-stack';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -39,6 +39,35 @@ describe('the whole stack', () => {
     const doc = (await (await fetch(`${url}/kept/_doc/1`)).json()) as { found: boolean };
     expect(doc.found).toBe(true);
     const pids = [stack.kinesis!.pid, stack.opensearch!.pid];
+    await stack.stop();
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('adds a Flink job once the other engines run, probes it, restarts it and stops everything', {
+    timeout: 600_000,
+  }, async () => {
+    const smokeModule = path.resolve(__dirname, '../../java/flink-smoke-job');
+    const smokeJar = path.join(smokeModule, 'target', 'flink-smoke-job.jar');
+    if (!fs.existsSync(smokeJar)) await runMaven(smokeModule, findJdk().home, ['package']);
+    const stack = await startStack({
+      stateDir,
+      opensearch: false,
+      kinesis: { engine: 'kinesalite' },
+      flink: ({ kinesis }) => {
+        expect(kinesis?.endpoint).toBeDefined();
+        return { jar: smokeJar, name: 'stack-smoke', heap: '512m' };
+      },
+    });
+    const described = stack.describe();
+    expect(described.flink?.restUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { probeStack } = await import('@pipeline/local-stack');
+    const status = await probeStack(described);
+    expect(status.find((s) => s.engine === 'flink')).toMatchObject({ ready: true });
+    const firstPid = stack.flink!.pid;
+    await stack.restart('flink');
+    expect(stack.flink!.pid).not.toBe(firstPid);
+    expect(stack.flink!.restUrl).toBe(described.flink!.restUrl);
+    const pids = [stack.kinesis!.pid, firstPid, stack.flink!.pid];
     await stack.stop();
     for (const pid of pids) expect(alive(pid)).toBe(false);
   });

@@ -32,7 +32,13 @@ describe.each([
     const theirs: string[] = [];
     for (const r of records) {
       agg.deaggregateSync(
-        { data: Buffer.from(r.data).toString('base64'), partitionKey: r.partitionKey },
+        {
+          data: Buffer.from(r.data).toString('base64'),
+          partitionKey: r.partitionKey,
+          sequenceNumber: r.sequenceNumber,
+          approximateArrivalTimestamp: 0,
+          kinesisSchemaVersion: '1.0',
+        },
         true,
         (err, subs) => {
           if (err) throw err;

@@ -14,8 +14,11 @@ describe('metrics', () => {
       retryMaxDelay: 5,
     });
     let injected = 0;
-    kinesis.hooks.entry = (_e, index) =>
-      kinesis.callsOf('PutRecords').length === 2 && index === 0 ? (injected++, 'InternalFailure') : undefined;
+    kinesis.hooks.entry = (_e, index) => {
+      if (kinesis.callsOf('PutRecords').length !== 2 || index !== 0) return undefined;
+      injected++;
+      return 'InternalFailure';
+    };
     let failRequest = true;
     kinesis.hooks.request = (ctx) => {
       if (ctx.operation === 'PutRecords' && failRequest) {
@@ -62,8 +65,11 @@ describe('metrics', () => {
       }
       return undefined;
     };
-    kinesis.hooks.entry = (_e, index) =>
-      index % 7 === 3 ? (entryFaults++, 'ProvisionedThroughputExceededException') : undefined;
+    kinesis.hooks.entry = (_e, index) => {
+      if (index % 7 !== 3) return undefined;
+      entryFaults++;
+      return 'ProvisionedThroughputExceededException';
+    };
     await Promise.all(Array.from({ length: 300 }, (_, i) => producer.put({ partitionKey: `k${i}`, data: `${i}` })));
     await producer.close();
     const m = producer.metrics();
