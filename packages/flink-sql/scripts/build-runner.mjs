@@ -5,7 +5,8 @@
 //
 // Skips Maven when the jar is newer than runner/pom.xml and every file under runner/src. Maven runs offline first
 // (-o), so a rebuild with everything cached downloads nothing; only when that fails (first build) does it go online
-// to Maven Central (about 200 MB into ~/.m2 the first time). Runs the runner's Java unit tests (Surefire).
+// to Maven Central (about 200 MB into ~/.m2 the first time). Runs the runner's Java unit tests (Surefire) and the
+// shaded-jar test (Failsafe).
 // Exit codes: 0 built or up to date, 1 build failed, 2 no JDK 17 / no Maven.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

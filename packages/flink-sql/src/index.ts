@@ -10,19 +10,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SqlParamValue } from './parameters.js';
+import { paramsFileContent, type SqlParamInput } from './parameters.js';
 
 export {
   bindParameters,
+  isSecretRef,
+  paramsFileContent,
   placeholderNames,
+  RUNTIME_PROPERTY_VALUE_MAX_LENGTH,
+  SECRET_REF_PROPERTY_PREFIX,
+  type SecretRef,
   type SqlParameter,
   SqlParameterError,
   type SqlParameters,
   type SqlParameterType,
   type SqlParameterValues,
+  type SqlParamInput,
   type SqlParamValue,
   type SqlTemplate,
+  secretMarker,
+  secretRef,
   substituteParameters,
+  toRuntimeProperties,
 } from './parameters.js';
 export {
   type AggregateColumn,
@@ -107,18 +116,14 @@ export function runnerJarPath(): string {
   return jar;
 }
 
-/** Writes the runner's `--params` JSON file (values checked to be strings, finite numbers, booleans or null). */
-export function writeParamsFile(file: string, params: Record<string, SqlParamValue>): void {
-  for (const [name, value] of Object.entries(params)) {
-    const ok =
-      value === null ||
-      typeof value === 'string' ||
-      typeof value === 'boolean' ||
-      (typeof value === 'number' && Number.isFinite(value));
-    if (!ok) throw new TypeError(`parameter ${name} must be a string, finite number, boolean or null`);
-  }
+/**
+ * Writes the runner's `--params` JSON file (values checked to be strings, finite numbers, booleans, null or secret
+ * references, which are written as `{"secretRef": "<id>", "jsonKey": "<key>"}`; see `paramsFileContent`).
+ */
+export function writeParamsFile(file: string, params: Readonly<Record<string, SqlParamInput>>): void {
+  const content = paramsFileContent(params);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(params, null, 2)}\n`);
+  fs.writeFileSync(file, content);
 }
 
 function findJarTool(javaHome?: string): string {

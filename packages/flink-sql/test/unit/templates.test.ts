@@ -9,7 +9,7 @@ import {
   kinesisSourceTable,
   openSearchSinkTable,
   placeholderNames,
-  type SqlParamValue,
+  type SqlParamInput,
   type SqlTemplate,
   substituteParameters,
   tumblingWindowAggregate,
@@ -23,7 +23,7 @@ afterEach(() => {
 });
 
 /** dt-sql-parser's syntax errors of the SQL the runner would run (placeholders substituted as the runner does). */
-function syntaxErrors(template: SqlTemplate, values: Record<string, SqlParamValue>): string[] {
+function syntaxErrors(template: SqlTemplate, values: Record<string, SqlParamInput>): string[] {
   const sql = substituteParameters(template.sql, values);
   return flink.validate(sql).map((e) => `${e.startLine}:${e.startColumn} ${e.message}`);
 }

@@ -3,6 +3,8 @@ package pipeline.flinksql;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -33,6 +35,7 @@ import org.apache.flink.table.api.TableResult;
  *
  * <pre>
  * java ... pipeline.flinksql.Runner [--sql FILE]... [--params FILE.json] [--conf KEY=VALUE]... [--print-sql]
+ *     [--dry-run] [--secrets-endpoint URL] [--secrets-region REGION]
  * </pre>
  *
  * <ul>
@@ -40,9 +43,16 @@ import org.apache.flink.table.api.TableResult;
  *   <li>Parameters ({@code ${name}}, see {@link SqlScript}): a JSON object from {@code --params}; without it, the
  *       Managed Service for Apache Flink runtime properties of group {@code SqlParameters} (each value parsed as a
  *       JSON literal when it is one, else taken as a string); without those, none.
+ *   <li>Secrets: a parameter value may be a secret reference ({@link SecretRef}: {@code {"secretRef": "<id>",
+ *       "jsonKey": "<key>"}} in the JSON file, {@code secretref:<id>[#<key>]} as a runtime property), resolved from
+ *       AWS Secrets Manager before substitution ({@link SecretsManagerSource}).
  *   <li>Configuration: parallelism 1 and a 10 s checkpoint interval unless {@code --conf} or a {@code SET} says
- *       otherwise. Values of parameters are never logged.
+ *       otherwise.
  * </ul>
+ *
+ * Values of parameters are never logged: the log names parameters, and secret ones as {@code <secret:id>}. Every line
+ * the runner prints (statement summaries, errors, stack traces) goes through a {@link Redactor} that replaces resolved
+ * secret values with their marker; {@code --print-sql} prints the SQL before substitution when it uses secrets.
  */
 public final class Runner {
   static final String PARAMS_GROUP = "SqlParameters";
@@ -57,6 +67,9 @@ public final class Runner {
     final Map<String, String> conf = new LinkedHashMap<>();
     boolean printSql;
     boolean dryRun;
+    /** Secrets Manager endpoint / region overrides (null: system properties, then the SDK's defaults). */
+    String secretsEndpoint;
+    String secretsRegion;
   }
 
   static Options parseArgs(String[] args) {
@@ -86,10 +99,16 @@ public final class Runner {
         case "--dry-run":
           options.dryRun = true;
           break;
+        case "--secrets-endpoint":
+          options.secretsEndpoint = value(args, ++i, arg);
+          break;
+        case "--secrets-region":
+          options.secretsRegion = value(args, ++i, arg);
+          break;
         default:
           throw new IllegalArgumentException("unknown argument " + arg
               + " (usage: [--sql FILE]... [--params FILE.json] [--params-group ID] [--conf KEY=VALUE]... "
-              + "[--print-sql] [--dry-run])");
+              + "[--print-sql] [--dry-run] [--secrets-endpoint URL] [--secrets-region REGION])");
       }
     }
     return options;
@@ -100,28 +119,44 @@ public final class Runner {
     return args[i];
   }
 
-  public static void main(String[] args) throws Exception {
-    int code;
-    try {
-      code = run(args);
-    } catch (IllegalArgumentException e) { // bad arguments, parameters or SQL files
-      System.err.println(LOG + "error: " + e.getMessage());
-      code = 2;
-    } catch (Throwable e) {
-      System.err.println(LOG + "failed: " + e);
-      e.printStackTrace();
-      code = 1;
-    }
-    System.exit(code);
+  public static void main(String[] args) {
+    System.exit(execute(args));
   }
 
-  static int run(String[] args) throws Exception {
+  /** Runs and returns the exit code: 0 done, 2 bad arguments / parameters / SQL files, 1 failure. */
+  static int execute(String[] args) {
+    Redactor redactor = new Redactor();
+    try {
+      return run(args, redactor);
+    } catch (IllegalArgumentException e) { // bad arguments, parameters (secrets included) or SQL files
+      System.err.println(LOG + "error: " + redactor.redact(e.getMessage()));
+      return 2;
+    } catch (Throwable e) {
+      // Flink's messages may quote a statement, hence a substituted secret: redact the whole trace.
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      System.err.println(LOG + "failed: " + redactor.redact(String.valueOf(e)));
+      System.err.print(redactor.redact(trace.toString()));
+      return 1;
+    }
+  }
+
+  static int run(String[] args, Redactor redactor) throws Exception {
     Options options = parseArgs(args);
     Map<String, String> scripts = loadScripts(options.sqlFiles);
     if (scripts.isEmpty()) {
       throw new IllegalArgumentException("no SQL: pass --sql FILE or package sql/*.sql resources into the jar");
     }
     Map<String, Object> params = loadParams(options);
+    if (!params.isEmpty()) log("parameters: " + describe(params));
+    long secretCount = params.values().stream().filter(v -> v instanceof SecretRef).count();
+    boolean secrets = secretCount > 0;
+    if (secrets) {
+      try (SecretSource source = new SecretsManagerSource(options.secretsEndpoint, options.secretsRegion)) {
+        params = Secrets.resolve(params, source, redactor);
+      }
+      log(secretCount + " secret parameter(s) resolved from Secrets Manager");
+    }
     List<String> substituted = SqlScript.substitute(new ArrayList<>(scripts.values()), params);
 
     List<String> statements = new ArrayList<>();
@@ -129,7 +164,15 @@ public final class Runner {
     log("SQL from " + String.join(", ", scripts.keySet()) + ": " + statements.size() + " statement(s), "
         + params.size() + " parameter(s)");
     if (options.printSql) {
-      for (String statement : statements) System.out.println(statement + ";\n");
+      if (secrets) {
+        // Never print SQL holding secret values: the statements before substitution instead.
+        log("--print-sql: the SQL uses secret parameters; printing it before substitution");
+        for (String script : scripts.values()) {
+          for (String statement : SqlScript.split(script)) System.out.println(statement + ";\n");
+        }
+      } else {
+        for (String statement : statements) System.out.println(statement + ";\n");
+      }
     }
 
     Configuration conf = new Configuration();
@@ -166,7 +209,7 @@ public final class Runner {
         log("statement " + n + ": INSERT added to the statement set");
       } else {
         tEnv.executeSql(statement);
-        log("statement " + n + ": " + summary(statement));
+        log("statement " + n + ": " + summary(statement, redactor));
       }
     }
     TableResult result = set.execute();
@@ -198,8 +241,19 @@ public final class Runner {
     watcher.start();
   }
 
-  private static String summary(String statement) {
-    String head = SqlScript.stripComments(statement).replaceAll("\\s+", " ");
+  /** Parameter names, secret ones with their reference: {@code a, b, password=<secret:id#password>}. */
+  static String describe(Map<String, Object> params) {
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, Object> e : params.entrySet()) {
+      Object v = e.getValue();
+      parts.add(v instanceof SecretRef || v instanceof SecretValue ? e.getKey() + "=" + v : e.getKey());
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The statement's first 80 characters, secrets redacted before cutting (so no partial secret survives). */
+  static String summary(String statement, Redactor redactor) {
+    String head = redactor.redact(SqlScript.stripComments(statement)).replaceAll("\\s+", " ");
     return head.length() > 80 ? head.substring(0, 80) + "..." : head;
   }
 
@@ -265,9 +319,25 @@ public final class Runner {
       if (!(parsed instanceof Map)) {
         throw new IllegalArgumentException(options.paramsFile + ": parameters must be a JSON object");
       }
-      return (Map<String, Object>) parsed;
+      return fileParams((Map<String, Object>) parsed);
     }
     return runtimeProperties(options.paramsGroup);
+  }
+
+  /** JSON file values: objects are secret references ({@code {"secretRef": ..., "jsonKey": ...}}). */
+  static Map<String, Object> fileParams(Map<String, Object> parsed) {
+    Map<String, Object> params = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : parsed.entrySet()) {
+      Object value = e.getValue();
+      if (value instanceof Map) {
+        value = SecretRef.fromJson(e.getKey(), (Map<?, ?>) value);
+      } else if (value instanceof String && SecretRef.isPropertyReference((String) value)) {
+        log("warning: parameter " + e.getKey() + " is the plain string 'secretref:...' (in a JSON parameters file a "
+            + "secret reference is {\"secretRef\": \"<id>\", \"jsonKey\": \"<key>\"})");
+      }
+      params.put(e.getKey(), value);
+    }
+    return params;
   }
 
   /** Managed Flink runtime properties of one group, or none when not on Managed Flink. */
@@ -282,14 +352,23 @@ public final class Runner {
     Properties props = groups == null ? null : groups.get(group);
     if (props == null) return params;
     for (String name : new TreeMap<>((Map<String, String>) (Map<?, ?>) props).keySet()) {
-      params.put(name, propertyValue(props.getProperty(name)));
+      params.put(name, propertyValue(name, props.getProperty(name)));
     }
     return params;
   }
 
-  /** A runtime property as a typed value: a JSON literal when it parses as one (number, boolean, null, "string"). */
   static Object propertyValue(String raw) {
+    return propertyValue("(runtime property)", raw);
+  }
+
+  /**
+   * A runtime property as a typed value: a {@link SecretRef} for {@code secretref:<id>[#<key>]}, else a JSON literal
+   * when it parses as one (number, boolean, null, "string" — so {@code "secretref:x"} is the plain string), else the
+   * raw string.
+   */
+  static Object propertyValue(String name, String raw) {
     if (raw == null) return null;
+    if (SecretRef.isPropertyReference(raw)) return SecretRef.fromProperty(name, raw);
     String trimmed = raw.trim();
     if (trimmed.equals("true") || trimmed.equals("false") || trimmed.equals("null") || trimmed.startsWith("\"")
         || trimmed.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {

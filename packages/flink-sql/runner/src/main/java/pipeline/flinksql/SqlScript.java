@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  *   <li>inside a comment: left as it is (and not counted as a use).
  * </ul>
  *
+ * A resolved secret ({@link SecretValue}) is substituted as a string. Error messages name parameters, never values.
+ *
  * {@code $${} stands for a literal {@code ${}. Every placeholder must have a value and every value must be used, or
  * substitution fails naming the missing and the unknown parameters.
  */
@@ -170,6 +172,9 @@ public final class SqlScript {
   }
 
   private static String render(String name, Object value, State state) {
+    if (value instanceof SecretRef) {
+      throw new ParameterException("parameter " + name + " is a secret reference that was not resolved");
+    }
     if (value instanceof Map || value instanceof List) {
       throw new ParameterException("parameter " + name + " must be a string, number, boolean or null, not "
           + (value instanceof Map ? "an object" : "an array"));
@@ -191,6 +196,7 @@ public final class SqlScript {
 
   private static String text(Object value) {
     if (value instanceof BigDecimal) return ((BigDecimal) value).toPlainString();
+    if (value instanceof SecretValue) return ((SecretValue) value).reveal();
     return String.valueOf(value);
   }
 
