@@ -1,5 +1,44 @@
 export type { FaultCounts, FaultProxyOptions, FaultRates, HeldRequest, ShardRateLimit } from './fault-proxy.js';
 export { KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
+export {
+  buildTransformationEvents,
+  type CheckedRecord,
+  checkTransformationResponse,
+  type EventEnvelope,
+  type EventLimits,
+  LAMBDA_PAYLOAD_LIMIT,
+  type PlannedInvocation,
+  type SourceRecord,
+} from './firehose/event.js';
+export {
+  type CellValue,
+  type ConversionColumn,
+  ConversionError,
+  convertRow,
+  EPOCH_MILLIS_THRESHOLD,
+  openxTimestampMicros,
+  parseJsonObjects,
+} from './firehose/openx.js';
+export {
+  DEFAULT_PREFIX,
+  evaluateFirehosePrefix,
+  type FirehoseErrorOutputType,
+  FirehosePrefixError,
+  formatDateTimePattern,
+  MissingPartitionKeyError,
+  type PrefixContext,
+  type PrefixKind,
+  validateFirehosePrefixes,
+} from './firehose/prefix.js';
+export type {
+  FirehoseBufferingHints,
+  FirehoseDelivery,
+  FirehoseDeliveryHandler,
+  FirehoseDeliveryStats,
+  FirehoseProcessorOptions,
+  StartFirehoseDeliveryOptions,
+} from './firehose-delivery.js';
+export { startFirehoseDelivery } from './firehose-delivery.js';
 export type { FlinkConfValue, FlinkJob, FlinkJobOverview, FlinkRuntime, StartFlinkJobOptions } from './flink.js';
 export {
   ensureFlinkRuntime,
