@@ -2,13 +2,17 @@
  * The taxi pipeline end to end on this machine (`npm start` at the repository root runs this after installing and
  * building):
  *
- *   trips CSV ─► @pipeline/producer (KPL aggregation) ─► kinesis-mock ─► Flink SQL job (1-minute windows per vendor)
- *             ─► OpenSearch index `trip-stats`
+ *   trips CSV ─► @pipeline/producer (KPL aggregation) ─► kinesis-mock ─┬─► Flink SQL job (1-minute windows per vendor)
+ *                                                                      │     ─► OpenSearch index `trip-stats`
+ *                                                                      └─► local Firehose delivery ─► the taxi
+ *                                                                            transform Lambda ─► Parquet (Snappy)
  *
  * It starts the engines with @pipeline/local-stack, generates the job's SQL from the trip schema
  * (@pipeline/flink-sql templates) and runs the same runner jar Managed Flink runs, puts the trips (the real workshop
  * sample when ../shared has it, else the project's fixture; times re-based to now), waits until every window's
- * aggregate is in OpenSearch, checks them against aggregates computed here, and prints them.
+ * aggregate is in OpenSearch, checks them against aggregates computed here, and prints them; the Firehose leg delivers
+ * the same trips through the transform Lambda into date-partitioned Parquet under `.local-stack/taxi-run/bucket/`,
+ * counted with DuckDB.
  *
  *   pnpm --filter @pipeline/example-taxi start [-- --keep] [--file trips.csv]
  *
@@ -18,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
 import {
   bindParameters,
   flinkSqlPackageRoot,
@@ -27,9 +32,11 @@ import {
 } from '@pipeline/flink-sql';
 import {
   defaultStateDir,
+  type FirehoseDelivery,
   type FlinkJob,
   LOCAL_CREDENTIALS,
   type LocalStack,
+  startFirehoseDelivery,
   startFlinkJob,
   startStack,
 } from '@pipeline/local-stack';
@@ -38,7 +45,8 @@ import { formatTimestamp, parseTimestamp } from '@pipeline/schema';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readTripCsvFile } from '../src/csv.js';
 import { TRIP_OUT_OF_ORDERNESS_SECONDS, tripStatsJob } from '../src/pipeline.js';
-import type { Trip } from '../src/schema.js';
+import { enrichedTripSchema, type Trip } from '../src/schema.js';
+import { handler as transformHandler } from '../src/transform.js';
 import { collect, fixturePath, sampleExists, samplePath } from '../test/helpers/paths.js';
 import { compareStats, createIndex, expectedStats, fetchDocs } from '../test/helpers/stats.js';
 
@@ -54,10 +62,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 let stack: LocalStack | undefined;
 let job: FlinkJob | undefined;
 let producer: KinesisProducer | undefined;
+let delivery: FirehoseDelivery | undefined;
 let exitCode = 0;
 
 async function shutdown(): Promise<void> {
   await producer?.close({ deadline: Date.now() + 5000 });
+  await delivery?.stop();
   await job?.stop();
   await stack?.stop();
 }
@@ -173,6 +183,39 @@ try {
       `${String(d.windowStart).padEnd(25)} ${String(d.vendorId).padStart(6)} ${String(d.trips).padStart(6)} ${String(d.passengers).padStart(11)} ${Number(d.avgDurationSeconds).toFixed(1).padStart(15)} ${Number(d.avgDistanceMiles).toFixed(2).padStart(16)}`,
     );
   }
+
+  // The Firehose leg: the same stream, through the taxi transform Lambda, into Parquet partitioned by pickup hour.
+  const bucketDir = path.join(stateDir, 'bucket');
+  fs.rmSync(bucketDir, { recursive: true, force: true });
+  delivery = await startFirehoseDelivery({
+    kinesisEndpoint: kinesis.endpoint,
+    streamName: STREAM,
+    handler: transformHandler,
+    schema: enrichedTripSchema,
+    bucketDir,
+    prefix:
+      'nyctaxitrips/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/',
+    errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+    bufferingHints: { sizeInMBs: 1, intervalInSeconds: 900 },
+    checkpointFile: path.join(stateDir, 'firehose-checkpoint.json'),
+  });
+  await delivery.flush();
+  const duck = await (await DuckDBInstance.create()).connect();
+  const counted = await duck.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n, count(DISTINCT hour)::INTEGER AS hours FROM read_parquet('${bucketDir}/nyctaxitrips/**/*.parquet', hive_partitioning = true)`,
+  );
+  const [row] = counted.getRowObjectsJson() as Array<{ n: number; hours: number }>;
+  const f = delivery.stats;
+  log(
+    `Firehose leg: ${f.ok} trips Ok, ${f.processingFailed} failed in the Lambda, ${f.formatConversionFailed} failed conversion; ` +
+      `Parquet holds ${row?.n ?? 0} rows in ${row?.hours ?? 0} hour partitions under ${path.relative(process.cwd(), bucketDir)}`,
+  );
+  // The closing record is a trip too, so it is in Parquet as well.
+  if (row?.n !== trips.length + 1) {
+    exitCode = 1;
+    log(`FAILED: expected ${trips.length + 1} Parquet rows`);
+  }
+
   if (args.keep && exitCode === 0) {
     log(
       `running: OpenSearch ${opensearch.url} (index ${INDEX}), Kinesis ${kinesis.endpoint}, Flink REST ${job.restUrl}`,
