@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { logTail } from './internal/child.js';
 import { freePort } from './internal/ports.js';
 import { findJdk } from './java.js';
 import { defaultStateDir } from './kinesis.js';
@@ -51,6 +52,8 @@ export const FLINK_JAVA17_OPTIONS: readonly string[] = Object.freeze([
 
 const VERSION_PATTERN = /^\d+\.\d+(\.\d+)?$/;
 const LOG_TAIL_LINES = 60;
+/** Flink's stack traces are long: look further back than the emulators' default. */
+const LOG_TAIL_BYTES = 64 * 1024;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -434,23 +437,6 @@ function installExitHook(): void {
   });
 }
 
-function tailOf(file: string, lines: number): string {
-  try {
-    const stat = fs.statSync(file);
-    const length = Math.min(stat.size, 64 * 1024);
-    const buffer = Buffer.alloc(length);
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.readSync(fd, buffer, 0, length, stat.size - length);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return buffer.toString('utf8').split('\n').slice(-lines).join('\n').trim();
-  } catch {
-    return '';
-  }
-}
-
 function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());
@@ -667,13 +653,13 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
         const { code, signal } = await exited;
         throw new Error(
           `Flink JVM exited during startup (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${logFile}:\n` +
-            tailOf(logFile, LOG_TAIL_LINES),
+            logTail(logFile, LOG_TAIL_LINES, LOG_TAIL_BYTES),
         );
       }
       if (Date.now() > deadline) {
         throw new Error(
           `no Flink job RUNNING within ${options.startTimeoutMs ?? 180_000} ms (${lastProblem}); log ${logFile}:\n` +
-            tailOf(logFile, LOG_TAIL_LINES),
+            logTail(logFile, LOG_TAIL_LINES, LOG_TAIL_BYTES),
         );
       }
       try {
@@ -698,7 +684,9 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   } catch (err) {
     await stop();
     if ((err as { fatal?: boolean }).fatal) {
-      throw new Error(`${(err as Error).message}; log ${logFile}:\n${tailOf(logFile, LOG_TAIL_LINES)}`);
+      throw new Error(
+        `${(err as Error).message}; log ${logFile}:\n${logTail(logFile, LOG_TAIL_LINES, LOG_TAIL_BYTES)}`,
+      );
     }
     throw err;
   }
@@ -717,7 +705,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     exited,
     jobs,
     rest,
-    logTail: (lines = LOG_TAIL_LINES) => tailOf(logFile, lines),
+    logTail: (lines = LOG_TAIL_LINES) => logTail(logFile, lines, LOG_TAIL_BYTES),
     stop,
   };
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { logTail } from './internal/child.js';
 import { freePorts } from './internal/ports.js';
 import { findJdk } from './java.js';
 import { defaultStateDir } from './kinesis.js';
@@ -140,18 +141,6 @@ function readLauncherPid(pidFile: string): number | undefined {
     return undefined;
   }
   return Number.isInteger(pid) && pid > 0 && isLauncher(pid) ? pid : undefined;
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 function validateHeap(heap: string): string {
@@ -370,7 +359,7 @@ class EmbeddedOpenSearch implements OpenSearchNode {
         const signal = launch?.child.signalCode;
         throw new Error(
           `OpenSearch exited during startup (code ${code ?? '-'}, signal ${signal ?? '-'}); ` +
-            `log ${this.logFile}:\n${tail(this.logFile, LOG_TAIL_LINES)}`,
+            `log ${this.logFile}:\n${logTail(this.logFile, LOG_TAIL_LINES, 1024 * 1024) || '(no log)'}`,
         );
       }
       if (fs.existsSync(this.statusFile)) {
@@ -394,7 +383,7 @@ class EmbeddedOpenSearch implements OpenSearchNode {
     }
     throw new Error(
       `OpenSearch not ready (cluster health yellow) within ${timeoutMs} ms (${lastProblem}); ` +
-        `log ${this.logFile}:\n${tail(this.logFile, LOG_TAIL_LINES)}`,
+        `log ${this.logFile}:\n${logTail(this.logFile, LOG_TAIL_LINES, 1024 * 1024) || '(no log)'}`,
     );
   }
 

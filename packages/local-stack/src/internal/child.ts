@@ -134,11 +134,11 @@ export function spawnEngine(options: SpawnEngineOptions): Promise<EngineProcess>
   });
 }
 
-/** Last `maxLines` lines (at most 16 KiB) of a log file, or '' if unreadable. */
-export function logTail(file: string, maxLines = 40): string {
+/** Last `maxLines` lines (read from at most the last `maxBytes`) of a log file, or '' if unreadable. */
+export function logTail(file: string, maxLines = 40, maxBytes = 16_384): string {
   try {
     const stat = fs.statSync(file);
-    const length = Math.min(stat.size, 16_384);
+    const length = Math.min(stat.size, maxBytes);
     const buffer = Buffer.alloc(length);
     const fd = fs.openSync(file, 'r');
     try {
