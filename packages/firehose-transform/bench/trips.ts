@@ -1,3 +1,5 @@
+import { mulberry32 } from '@pipeline/commons';
+
 /**
  * Taxi-shaped records for the benchmark: the workshop's 14 fields (see examples/taxi), generated deterministically
  * here so the package has no dependency on the example.
@@ -17,17 +19,6 @@ export interface BenchTrip {
   tripDuration: number;
   googleDistance: number;
   googleDuration: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -1,3 +1,4 @@
+import { type EmfMetric, emfDocument } from '@pipeline/commons';
 import type { BatchSummary } from './summary.js';
 
 /** Options of the `metrics` option (CloudWatch Embedded Metric Format, one line per invocation). */
@@ -11,7 +12,7 @@ export interface EmfOptions {
 }
 
 /** The metrics of one invocation, by name, in EMF order. */
-function metricValues(summary: BatchSummary): Array<[string, number, string]> {
+function metricValues(summary: BatchSummary): EmfMetric[] {
   return [
     ['Records', summary.records, 'Count'],
     ['Ok', summary.ok, 'Count'],
@@ -34,18 +35,11 @@ export function toEmf(
   options: Pick<EmfOptions, 'namespace' | 'dimensions'> = {},
   timestamp: number = Date.now(),
 ): Record<string, unknown> {
-  const dimensions = options.dimensions ?? {};
-  const doc: Record<string, unknown> = { ...dimensions, invocationId: summary.invocationId };
-  const metrics: Array<{ Name: string; Unit: string }> = [];
-  for (const [name, value, unit] of metricValues(summary)) {
-    doc[name] = value;
-    metrics.push({ Name: name, Unit: unit });
-  }
-  doc._aws = {
-    Timestamp: timestamp,
-    CloudWatchMetrics: [
-      { Namespace: options.namespace ?? 'FirehoseTransform', Dimensions: [Object.keys(dimensions)], Metrics: metrics },
-    ],
-  };
-  return doc;
+  return emfDocument({
+    namespace: options.namespace ?? 'FirehoseTransform',
+    dimensions: options.dimensions,
+    metrics: metricValues(summary),
+    properties: { invocationId: summary.invocationId },
+    timestamp,
+  });
 }

@@ -1,15 +1,5 @@
 import type { StandardSchemaV1 } from './standard-schema.js';
 
-/** Thrown by `firehoseTransform` for an invalid option; the message names the option and its limit. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.option = option;
-  }
-}
-
 /**
  * Thrown by the handler when the event is not a Firehose transformation event (no `records` array, a record without
  * a string `recordId`). The invocation fails as a whole, which is right for a wiring mistake: Firehose retries and

@@ -1,3 +1,4 @@
+import { ConfigurationError, writeEmfLine } from '@pipeline/commons';
 import { toEmf } from './emf.js';
 import {
   base64DecodedLength,
@@ -9,7 +10,7 @@ import {
   OutputError,
   recordIdBytes,
 } from './encode.js';
-import { ConfigurationError, FirehoseEventError, RecordDecodeError, RecordValidationError } from './errors.js';
+import { FirehoseEventError, RecordDecodeError, RecordValidationError } from './errors.js';
 import type {
   FirehoseInvocation,
   FirehoseTransformationResult,
@@ -199,8 +200,9 @@ async function runBatch(
     }
   }
   if (options.emf !== undefined) {
-    const write = options.emf.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
-    write(JSON.stringify(toEmf(summary, options.emf)));
+    const doc = toEmf(summary, options.emf);
+    if (options.emf.write === undefined) writeEmfLine(doc);
+    else options.emf.write(JSON.stringify(doc));
   }
   if (options.onComplete !== undefined) {
     try {

@@ -1,6 +1,7 @@
+/** Thrown by `firehoseTransform` for an invalid option; the message names the option and its limit. */
+export { ConfigurationError } from '@pipeline/commons';
 export { type EmfOptions, toEmf } from './emf.js';
 export {
-  ConfigurationError,
   FirehoseEventError,
   RecordDecodeError,
   type RecordDecodeErrorCode,

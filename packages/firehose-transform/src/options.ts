@@ -1,5 +1,5 @@
+import { ConfigurationError } from '@pipeline/commons';
 import type { EmfOptions } from './emf.js';
-import { ConfigurationError } from './errors.js';
 import type { FirehoseInvocation, LambdaContextLike } from './event.js';
 import { consoleWarnLogger, type Logger } from './logger.js';
 import type { FirehoseRecord } from './record.js';

@@ -1,19 +1,10 @@
 /** Seeded PRNG and random record generators for property tests. */
 import type { UserRecord } from '@pipeline/kpl-aggregation';
 
-export type Rng = () => number;
-
 /** mulberry32: small, fast, deterministic. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@pipeline/commons';
+
+export type Rng = () => number;
 
 export function int(rng: Rng, min: number, max: number): number {
   return min + Math.floor(rng() * (max - min + 1));
