@@ -1,3 +1,4 @@
+import { describeType, findJsonProblem } from './json-check.js';
 import type { OkData, PartitionKeys } from './results.js';
 
 /**
@@ -20,8 +21,8 @@ export function encodeData(data: OkData, newline: boolean): string {
   if (typeof data === 'string') {
     return Buffer.from(newline && !data.endsWith('\n') ? `${data}\n` : data, 'utf8').toString('base64');
   }
-  if (data instanceof Uint8Array) {
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = asBytes(data);
+  if (bytes !== undefined) {
     if (newline && (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE)) {
       return Buffer.concat([bytes, Buffer.of(NEWLINE)]).toString('base64');
     }
@@ -32,6 +33,13 @@ export function encodeData(data: OkData, newline: boolean): string {
       `ok() data must be a JSON object, a string or a Uint8Array, got ${data === null ? 'null' : typeof data}`,
     );
   }
+  if (ArrayBuffer.isView(data)) {
+    throw new OutputError(
+      `ok() data is ${describeType(data)}, whose bytes depend on the machine's byte order: send new Uint8Array(data.buffer, data.byteOffset, data.byteLength) to deliver those bytes`,
+    );
+  }
+  const problem = findJsonProblem(data);
+  if (problem !== undefined) throw new OutputError(`ok() data cannot be sent as JSON as it is: ${problem}`);
   let json: string | undefined;
   try {
     json = JSON.stringify(data);
@@ -46,6 +54,24 @@ export function encodeData(data: OkData, newline: boolean): string {
     );
   }
   return Buffer.from(newline ? `${json}\n` : json, 'utf8').toString('base64');
+}
+
+/**
+ * The bytes of data that is bytes, as a view of the same memory: a `Uint8Array` (a `Buffer`), a
+ * `Uint8ClampedArray`, a `DataView`, an `ArrayBuffer` or a `SharedArrayBuffer`. (Plain `instanceof` checks: they are
+ * on every record's path; bytes of another realm reach the JSON check, which fails them by name.)
+ */
+function asBytes(data: unknown): Buffer | undefined {
+  if (ArrayBuffer.isView(data)) {
+    if (data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof DataView) {
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return undefined;
+  }
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && data instanceof SharedArrayBuffer)) {
+    return Buffer.from(data);
+  }
+  return undefined;
 }
 
 function describeJson(json: string | undefined): string {

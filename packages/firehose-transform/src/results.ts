@@ -3,7 +3,9 @@ export type PartitionKeys = Readonly<Record<string, string>>;
 
 /**
  * What an `Ok` record delivers: a JSON object (serialized with `JSON.stringify`, one object per record as Firehose's
- * Parquet/ORC conversion needs), a string (sent as UTF-8) or bytes (sent as they are).
+ * Parquet/ORC conversion needs), a string (sent as UTF-8) or bytes (a `Uint8Array`/`Buffer`, `ArrayBuffer` or
+ * `DataView`, sent as they are). An object holding what JSON cannot carry as it is (a `Map`, a `Set`, bytes, a
+ * `BigInt`, a function, `NaN`, a cycle…) fails the record with a reason naming the value and its path.
  */
 export type OkData = string | Uint8Array | object;
 

@@ -183,7 +183,7 @@ describe('output', () => {
     expect(logger.entries.map((e) => e.context?.reason)).toEqual([
       expect.stringContaining('ok() data serializes to a JSON array, not a JSON object'),
       expect.stringContaining('ok() data serializes to a JSON string, not a JSON object'),
-      'ok() data cannot be serialized as JSON: TypeError: Do not know how to serialize a BigInt',
+      'ok() data cannot be sent as JSON as it is: data.n is a BigInt (JSON cannot carry it); convert it with String() or Number()',
       'ok() data must be a JSON object, a string or a Uint8Array, got null',
       'ok() data must be a JSON object, a string or a Uint8Array, got number',
       expect.stringContaining('ok() data serializes to a JSON string, not a JSON object'),
