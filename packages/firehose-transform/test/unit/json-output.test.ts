@@ -57,12 +57,20 @@ describe('ok() data that JSON cannot carry as it is (issue 15, defect 6)', () =>
       'data.h is an instance of Hidden with no enumerable properties',
     ],
     ['undefined in an array', { xs: [1, undefined] }, 'data.xs[1] is undefined in an array (JSON writes it as null)'],
-    ['a hole in an array', { xs: [1, , 3] }, 'data.xs[1] is a hole in a sparse array'],
+    ['a hole in an array', { xs: new Array<number>(3).fill(1, 0, 1) }, 'data.xs[1] is a hole in a sparse array'],
     ['a cycle', cycle, 'data.trip.legs[0].back is a cycle: it refers back to data.trip'],
     ['a toJSON returning a Map', { v: { toJSON: () => new Map() } }, 'data.v is a Map'],
     ['a Map at the top', new Map([['a', 1]]), 'data is a Map (JSON writes it as {})'],
     ['a Set at the top', new Set([1]), 'data is a Set'],
-    ['a getter that throws', { get x(): number { throw new Error('boom'); } }, 'reading data.x threw Error: boom'],
+    [
+      'a getter that throws',
+      {
+        get x(): number {
+          throw new Error('boom');
+        },
+      },
+      'reading data.x threw Error: boom',
+    ],
   ];
 
   it.each(cases)('fails a record holding %s, naming the type and the path', async (_, output, reason) => {
