@@ -61,7 +61,7 @@ export function encodeData(data: OkData, newline: boolean): string {
  * `Uint8ClampedArray`, a `DataView`, an `ArrayBuffer` or a `SharedArrayBuffer`. (Plain `instanceof` checks: they are
  * on every record's path; bytes of another realm reach the JSON check, which fails them by name.)
  */
-function asBytes(data: unknown): Buffer | undefined {
+export function asBytes(data: unknown): Buffer | undefined {
   if (ArrayBuffer.isView(data)) {
     if (data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof DataView) {
       return Buffer.from(data.buffer, data.byteOffset, data.byteLength);

@@ -4,12 +4,14 @@
  * `import { buildEvent, decodeResponse } from '@pipeline/firehose-transform/testing'`.
  */
 import type { Context } from 'aws-lambda';
+import { asBytes } from './encode.js';
 import type {
   FirehoseRecordTransformationStatus,
   FirehoseTransformationResult,
   FirehoseTransformEvent,
   FirehoseTransformEventRecord,
 } from './event.js';
+import { findJsonProblem } from './json-check.js';
 import { LAMBDA_RESPONSE_LIMIT } from './options.js';
 
 /** One record for `buildEvent`: the data alone, or the data with the fields to set. */
@@ -66,10 +68,17 @@ function isTestRecord(input: TestRecordInput): input is TestRecord {
   );
 }
 
-/** Record data as base64, the way Firehose sends it. */
+/**
+ * Record data as base64, the way Firehose sends it: a string as UTF-8, bytes (`Uint8Array`, `ArrayBuffer`,
+ * `DataView`) as they are, anything else as JSON. Throws `TypeError` for a value JSON would change (a `Map`, a
+ * `BigInt`, `NaN`, a cycle…), naming it and its path, so a test never sends other data than it wrote.
+ */
 export function toBase64(data: TestRecordData): string {
   if (typeof data === 'string') return Buffer.from(data, 'utf8').toString('base64');
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+  const bytes = asBytes(data);
+  if (bytes !== undefined) return bytes.toString('base64');
+  const problem = findJsonProblem(data);
+  if (problem !== undefined) throw new TypeError(`test record data cannot be sent as JSON as it is: ${problem}`);
   return Buffer.from(JSON.stringify(data), 'utf8').toString('base64');
 }
 

@@ -24,6 +24,17 @@ describe('testing helpers', () => {
     expect(eventBytes(event)).toBe(Buffer.byteLength(JSON.stringify(event)));
   });
 
+  it('toBase64 sends bytes in any holder as they are and refuses data JSON would change', () => {
+    const bytes = Uint8Array.from([1, 2, 3, 4]);
+    expect(toBase64(bytes.buffer)).toBe('AQIDBA==');
+    expect(toBase64(new DataView(bytes.buffer, 1, 2))).toBe(Buffer.from([2, 3]).toString('base64'));
+    expect(toBase64(bytes.subarray(3))).toBe('BA==');
+    expect(() => buildEvent([{ tags: new Map() }])).toThrow(
+      'test record data cannot be sent as JSON as it is: data.tags is a Map (JSON writes it as {})',
+    );
+    expect(() => toBase64({ n: 1n })).toThrow(TypeError);
+  });
+
   it('buildEvent takes record fields, and an object with other keys is data', () => {
     const event = buildEvent([
       { data: 'x', recordId: 'r1', approximateArrivalTimestamp: 5 },
