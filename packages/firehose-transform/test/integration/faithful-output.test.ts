@@ -41,7 +41,10 @@ const OUTPUTS: Record<string, { make: (r: Input) => unknown; reason?: string }> 
   },
   map: { make: (r) => ({ id: r.id, amount: r.amount, label: new Map([['a', 1]]) }), reason: 'data.label is a Map' },
   set: { make: () => new Set([1]), reason: 'data is a Set' },
-  bigint: { make: (r) => ({ id: r.id, amount: BigInt(Math.floor(r.amount)), label: 'x' }), reason: 'data.amount is a BigInt' },
+  bigint: {
+    make: (r) => ({ id: r.id, amount: BigInt(Math.floor(r.amount)), label: 'x' }),
+    reason: 'data.amount is a BigInt',
+  },
   nan: { make: (r) => ({ id: r.id, amount: Number.NaN, label: 'x' }), reason: 'data.amount is NaN' },
   cycle: {
     make: (r) => ({ id: r.id, amount: r.amount, label: 'x', extra: cycle() }),
