@@ -1,12 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import {
+  buildIfStale,
+  processAlive,
+  readClasspathFile,
+  readJarManifest,
+  runMaven,
+  withLock,
+} from '@pipeline/java-toolchain';
 import { logTail } from './internal/child.js';
 import { freePort } from './internal/ports.js';
+import { javaModuleDir } from './internal/resolve.js';
 import { findJdk } from './java.js';
 import { defaultStateDir } from './kinesis.js';
-import { localStackPackageRoot } from './opensearch-build.js';
 
 /**
  * The pinned Flink version of the local runtime. Shared with the job jars through their manifests: the
@@ -57,114 +64,6 @@ const LOG_TAIL_BYTES = 64 * 1024;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
-// Jar manifests (a tiny zip reader: end of central directory, zip64 aware, stored or deflated entries)
-
-/** The bytes of one entry of a zip/jar file, or undefined if it has no such entry. */
-export function readZipEntry(file: string, entryName: string): Buffer | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const read = (position: number, length: number): Buffer => {
-      const buffer = Buffer.alloc(length);
-      let offset = 0;
-      while (offset < length) {
-        const n = fs.readSync(fd, buffer, offset, length - offset, position + offset);
-        if (n === 0) break;
-        offset += n;
-      }
-      return buffer;
-    };
-    const tailLength = Math.min(size, 65_557);
-    const tail = read(size - tailLength, tailLength);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === 0x06054b50) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) throw new Error(`${file} is not a zip/jar file (no end of central directory)`);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    if (cdOffset === 0xffffffff || cdSize === 0xffffffff) {
-      const locator = eocd - 20;
-      if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) throw new Error(`${file}: bad zip64 locator`);
-      const zip64 = read(Number(tail.readBigUInt64LE(locator + 8)), 56);
-      if (zip64.readUInt32LE(0) !== 0x06064b50) throw new Error(`${file}: bad zip64 end of central directory`);
-      cdSize = Number(zip64.readBigUInt64LE(40));
-      cdOffset = Number(zip64.readBigUInt64LE(48));
-    }
-    const cd = read(cdOffset, cdSize);
-    let p = 0;
-    while (p + 46 <= cd.length && cd.readUInt32LE(p) === 0x02014b50) {
-      const method = cd.readUInt16LE(p + 10);
-      let compressed = cd.readUInt32LE(p + 20);
-      const nameLength = cd.readUInt16LE(p + 28);
-      const extraLength = cd.readUInt16LE(p + 30);
-      const commentLength = cd.readUInt16LE(p + 32);
-      let localOffset = cd.readUInt32LE(p + 42);
-      const name = cd.toString('utf8', p + 46, p + 46 + nameLength);
-      if (name === entryName) {
-        if (compressed === 0xffffffff || localOffset === 0xffffffff) {
-          // zip64 extra field (id 1): uncompressed, compressed, local offset — each present only if overflowed
-          let q = p + 46 + nameLength;
-          const end = q + extraLength;
-          while (q + 4 <= end) {
-            const id = cd.readUInt16LE(q);
-            const length = cd.readUInt16LE(q + 2);
-            if (id === 1) {
-              let r = q + 4;
-              if (cd.readUInt32LE(p + 24) === 0xffffffff) r += 8;
-              if (compressed === 0xffffffff) {
-                compressed = Number(cd.readBigUInt64LE(r));
-                r += 8;
-              }
-              if (localOffset === 0xffffffff) localOffset = Number(cd.readBigUInt64LE(r));
-            }
-            q += 4 + length;
-          }
-        }
-        const local = read(localOffset, 30);
-        if (local.readUInt32LE(0) !== 0x04034b50) throw new Error(`${file}: bad local header for ${entryName}`);
-        const dataStart = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-        const data = read(dataStart, compressed);
-        if (method === 0) return data;
-        if (method === 8) return zlib.inflateRawSync(data);
-        throw new Error(`${file}: ${entryName} uses unsupported compression method ${method}`);
-      }
-      p += 46 + nameLength + extraLength + commentLength;
-    }
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Main attributes of a jar's `META-INF/MANIFEST.MF` (e.g. `Main-Class`, `Flink-Version`); {} if it has none. */
-export function readJarManifest(jar: string): Record<string, string> {
-  const data = readZipEntry(jar, 'META-INF/MANIFEST.MF');
-  if (!data) return {};
-  const attributes: Record<string, string> = {};
-  let last: string | undefined;
-  for (const line of data.toString('utf8').split(/\r?\n/)) {
-    if (line === '') {
-      if (Object.keys(attributes).length > 0) break; // end of the main section
-      continue;
-    }
-    if (line.startsWith(' ') && last) {
-      attributes[last] += line.slice(1);
-      continue;
-    }
-    const colon = line.indexOf(': ');
-    if (colon > 0) {
-      last = line.slice(0, colon);
-      attributes[last] = line.slice(colon + 2);
-    }
-  }
-  return attributes;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // The Flink runtime (java/flink-runtime): launcher jar + Flink's jars from the local Maven repository
 
 /** What {@link ensureFlinkRuntime} resolves with. */
@@ -177,105 +76,14 @@ export interface FlinkRuntime {
   classpath: string[];
 }
 
-function newestMtime(file: string): number {
-  const stat = fs.statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const name of fs.readdirSync(file)) newest = Math.max(newest, newestMtime(path.join(file, name)));
-  return newest;
-}
-
-function readClasspath(file: string): string[] | undefined {
-  try {
-    const entries = fs.readFileSync(file, 'utf8').trim().split(path.delimiter).filter(Boolean);
-    return entries.length > 0 && entries.every((entry) => fs.existsSync(entry)) ? entries : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lock folder with the holder's pid (stale locks of dead processes are taken over). */
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(dir, '.build-lock');
-  fs.mkdirSync(dir, { recursive: true });
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = 0;
-      try {
-        holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
-      } catch {
-        // being written
-      }
-      if (holder && !processAlive(holder)) {
-        fs.rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock} (pid ${holder})`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** Runs Maven in `cwd` with JDK 17; offline first, online (Maven Central) only if that fails. */
-export async function runMaven(cwd: string, javaHome: string, args: readonly string[]): Promise<void> {
-  const mvn = process.env.LOCAL_STACK_MVN || (process.platform === 'win32' ? 'mvn.cmd' : 'mvn');
-  const attempt = (offline: boolean) =>
-    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(mvn, ['-B', '--no-transfer-progress', '-q', ...(offline ? ['-o'] : []), ...args], {
-        cwd,
-        env: { ...process.env, JAVA_HOME: javaHome },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk;
-      });
-      child.on('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'ENOENT'
-            ? new Error(`Maven (${mvn}) not found on PATH; install maven or set LOCAL_STACK_MVN`)
-            : err,
-        ),
-      );
-      child.on('close', (code) => resolve({ code, output }));
-    });
-  let result = await attempt(true);
-  if (result.code !== 0) result = await attempt(false);
-  if (result.code !== 0) {
-    throw new Error(`mvn ${args.join(' ')} failed in ${cwd} (exit ${result.code}):\n${result.output.slice(-4000)}`);
-  }
-}
-
 const runtimeBuilds = new Map<string, Promise<FlinkRuntime>>();
 
 /**
  * Builds `java/flink-runtime` (the launcher, and Flink's runtime classpath) with Maven and JDK 17 unless it is up to
- * date, and returns it. The first build resolves Flink from Maven Central into ~/.m2 (about 125 MB of jars); later
- * calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is resolved once into
- * `target/classpath-<version>.txt` (the launcher jar is the same).
+ * date, and returns it. The build goes to the cache folder (`~/.cache/pipeline/flink-runtime-<source hash>`, or under
+ * PIPELINE_CACHE_DIR), never into the installed package. The first build resolves Flink from Maven Central into ~/.m2
+ * (about 125 MB of jars); later calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is
+ * resolved once into `target/classpath-<version>.txt` of that folder (the launcher jar is the same).
  */
 export function ensureFlinkRuntime(
   options: { flinkVersion?: string | undefined; javaHome?: string | undefined } = {},
@@ -294,48 +102,39 @@ export function ensureFlinkRuntime(
 }
 
 async function buildRuntime(version: string, javaHome: string): Promise<FlinkRuntime> {
-  const moduleDir = path.join(localStackPackageRoot(), 'java', 'flink-runtime');
-  const target = path.join(moduleDir, 'target');
+  const { dir } = await buildIfStale({
+    name: 'flink-runtime',
+    sourceDir: javaModuleDir('flink-runtime'),
+    outputs: ['target/flink-runtime.jar'],
+    classpathFiles: ['target/classpath.txt'],
+    javaHome,
+    downloadNote: 'about 125 MB into ~/.m2',
+  });
+  const target = path.join(dir, 'target');
   const launcherJar = path.join(target, 'flink-runtime.jar');
-  const stamp = path.join(target, 'build-stamp');
-  const defaultClasspath = path.join(target, 'classpath.txt');
-  const sources = () =>
-    Math.max(newestMtime(path.join(moduleDir, 'pom.xml')), newestMtime(path.join(moduleDir, 'src')));
-  const launcherUpToDate = () =>
-    fs.existsSync(stamp) &&
-    fs.existsSync(launcherJar) &&
-    fs.statSync(stamp).mtimeMs >= sources() &&
-    readClasspath(defaultClasspath) !== undefined;
-
-  if (!launcherUpToDate()) {
-    await withLock(target, async () => {
-      if (launcherUpToDate()) return;
-      await runMaven(moduleDir, javaHome, ['package']);
-      fs.writeFileSync(stamp, `${new Date().toISOString()} java ${javaHome}\n`);
-    });
-  }
   if (version === FLINK_VERSION) {
-    const classpath = readClasspath(defaultClasspath);
-    if (!classpath) throw new Error(`${defaultClasspath} is missing or lists missing jars after the build`);
+    const classpath = readClasspathFile(path.join(target, 'classpath.txt'));
+    if (!classpath) throw new Error(`${target}/classpath.txt is missing or lists missing jars after the build`);
     return { version, launcherJar, classpath };
   }
+  // The build folder is per source hash, so a classpath file there is as fresh as the module.
   const versionClasspath = path.join(target, `classpath-${version}.txt`);
-  const fresh = () =>
-    fs.existsSync(versionClasspath) &&
-    fs.statSync(versionClasspath).mtimeMs >= sources() &&
-    readClasspath(versionClasspath) !== undefined;
-  if (!fresh()) {
-    await withLock(target, async () => {
-      if (fresh()) return;
-      await runMaven(moduleDir, javaHome, [
-        'dependency:build-classpath',
-        `-Dflink.version=${version}`,
-        `-Dmdep.outputFile=${versionClasspath}`,
-        '-DincludeScope=runtime',
-      ]);
+  if (!readClasspathFile(versionClasspath)) {
+    await withLock(path.join(target, '.classpath-lock'), async () => {
+      if (readClasspathFile(versionClasspath)) return;
+      await runMaven({
+        cwd: dir,
+        javaHome,
+        args: [
+          'dependency:build-classpath',
+          `-Dflink.version=${version}`,
+          `-Dmdep.outputFile=${versionClasspath}`,
+          '-DincludeScope=runtime',
+        ],
+      });
     });
   }
-  const classpath = readClasspath(versionClasspath);
+  const classpath = readClasspathFile(versionClasspath);
   if (!classpath) throw new Error(`${versionClasspath} is missing or lists missing jars after the build`);
   return { version, launcherJar, classpath };
 }

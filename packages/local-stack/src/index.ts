@@ -45,8 +45,6 @@ export {
   FLINK_JAVA17_OPTIONS,
   FLINK_LAUNCHER_MAIN,
   FLINK_VERSION,
-  readJarManifest,
-  runMaven,
   startFlinkJob,
 } from './flink.js';
 export { findJdk, type JdkInfo } from './java.js';

@@ -1,21 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJarManifest } from '@pipeline/java-toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureFlinkRuntime,
-  FLINK_VERSION,
-  type FlinkJob,
-  readJarManifest,
-  runMaven,
-  startFlinkJob,
-} from '../../src/flink.js';
-import { findJdk } from '../../src/java.js';
+import { ensureFlinkRuntime, FLINK_VERSION, type FlinkJob, startFlinkJob } from '../../src/flink.js';
 import { defaultStateDir } from '../../src/kinesis.js';
+import { buildSmokeJob } from './helpers.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const smokeModule = path.join(packageRoot, 'java', 'flink-smoke-job');
-const smokeJar = path.join(smokeModule, 'target', 'flink-smoke-job.jar');
+let smokeJar = '';
 const stateDir = path.join(defaultStateDir(), `flink-it-${process.pid}`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +82,7 @@ function pomFlinkVersion(pom: string): string | undefined {
 
 beforeAll(async () => {
   const started = Date.now();
-  await runMaven(smokeModule, findJdk().home, ['package']);
+  smokeJar = await buildSmokeJob();
   console.log(`smoke job built in ${Date.now() - started} ms`);
 }, 600_000);
 

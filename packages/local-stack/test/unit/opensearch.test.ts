@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { javaMajorVersion } from '@pipeline/java-toolchain';
 import { describe, expect, it } from 'vitest';
-import { findJdk, javaMajorVersion } from '../../src/java.js';
+import { localStackPackageRoot } from '../../src/internal/resolve.js';
+import { findJdk } from '../../src/java.js';
 import {
   OPENSEARCH_DEFAULT_PLUGINS,
   openSearchJvmArgs,
   openSearchNodeSettings,
   startOpenSearch,
 } from '../../src/opensearch.js';
-import { localStackPackageRoot, OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch-build.js';
+import { OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch-build.js';
 
 const packageRoot = localStackPackageRoot();
 
