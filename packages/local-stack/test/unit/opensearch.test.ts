@@ -4,13 +4,13 @@ import { javaMajorVersion } from '@pipeline/java-toolchain';
 import { describe, expect, it } from 'vitest';
 import { localStackPackageRoot } from '../../src/internal/resolve.js';
 import { findJdk } from '../../src/java.js';
+import { OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch/build.js';
 import {
   OPENSEARCH_DEFAULT_PLUGINS,
   openSearchJvmArgs,
   openSearchNodeSettings,
   startOpenSearch,
-} from '../../src/opensearch.js';
-import { OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch-build.js';
+} from '../../src/opensearch/node.js';
 
 const packageRoot = localStackPackageRoot();
 

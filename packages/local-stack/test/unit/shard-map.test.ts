@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
 import { MAX_HASH_KEY, partitionKeyHash as partitionKeyHashKey } from '@pipeline/kpl-aggregation';
+import { describe, expect, it } from 'vitest';
 import { entryHashKey, findShard, openShardRanges, streamNameOf } from '../../src/internal/shard-map.js';
 
 describe('hash keys', () => {

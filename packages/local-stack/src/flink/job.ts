@@ -1,19 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  buildIfStale,
-  processAlive,
-  readClasspathFile,
-  readJarManifest,
-  runMaven,
-  withLock,
-} from '@pipeline/java-toolchain';
-import { logTail } from './internal/child.js';
-import { freePort } from './internal/ports.js';
-import { javaModuleDir } from './internal/resolve.js';
-import { findJdk } from './java.js';
-import { defaultStateDir } from './kinesis.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildIfStale, readClasspathFile, readJarManifest, runMaven, withLock } from '@pipeline/java-toolchain';
+import { logTail, readLivePid, spawnChild } from '../internal/child.js';
+import { freePort } from '../internal/ports.js';
+import { javaModuleDir } from '../internal/resolve.js';
+import { ensureStateDir } from '../internal/state-dir.js';
+import { findJdk } from '../java.js';
 
 /**
  * The pinned Flink version of the local runtime. Shared with the job jars through their manifests: the
@@ -61,7 +54,6 @@ const VERSION_PATTERN = /^\d+\.\d+(\.\d+)?$/;
 const LOG_TAIL_LINES = 60;
 /** Flink's stack traces are long: look further back than the emulators' default. */
 const LOG_TAIL_BYTES = 64 * 1024;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
 // The Flink runtime (java/flink-runtime): launcher jar + Flink's jars from the local Maven repository
@@ -170,7 +162,7 @@ export interface StartFlinkJobOptions {
   flinkConf?: Record<string, FlinkConfValue>;
   /** Extra JVM options, after the defaults. */
   jvmArgs?: readonly string[];
-  /** Extra environment variables for the JVM (only PATH, HOME, LANG, TZ and the like are passed through). */
+  /** Extra environment variables for the JVM (only PATH, HOME, TMPDIR, LANG, TZ and the like are passed through). */
   env?: Record<string, string>;
   /** Root log level of the job's log4j configuration. Default 'INFO'. */
   logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -215,36 +207,6 @@ export interface FlinkJob {
   stop(): Promise<void>;
 }
 
-const liveJobs = new Map<ChildProcess, string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [child, scratch] of liveJobs) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // gone
-      }
-      try {
-        fs.rmSync(scratch, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return pid > 0 && processAlive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function propertiesLine(key: string, value: string): string {
   const escapeText = (text: string, isKey: boolean) =>
     text
@@ -256,7 +218,6 @@ function propertiesLine(key: string, value: string): string {
   return `${escapeText(key, true)}=${escapeText(value, false)}`;
 }
 
-const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'USERPROFILE'];
 const RESERVED_CONF = [
   'rest.port',
   'rest.bind-port',
@@ -298,10 +259,10 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   const jdk = findJdk({ javaHome: options.javaHome });
   const runtime = await ensureFlinkRuntime({ flinkVersion, javaHome: jdk.home });
 
-  const dir = path.resolve(options.stateDir ?? defaultStateDir(), 'flink', name);
+  const dir = path.join(ensureStateDir(options.stateDir), 'flink', name);
   fs.mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'launcher.pid');
-  const running = readPid(pidFile);
+  const running = readLivePid(pidFile);
   if (running)
     throw new Error(`a Flink job (pid ${running}) is already running in ${dir}; stop it or use another name`);
   const scratch = path.join(dir, 'tmp');
@@ -369,67 +330,27 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     '--',
     ...(options.args ?? []),
   ];
-  const env: Record<string, string> = {};
-  for (const key of PASS_ENV) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  Object.assign(env, { JAVA_HOME: jdk.home }, options.env ?? {});
-
   const logFile = path.join(dir, 'flink.log');
-  const fd = fs.openSync(logFile, 'a');
-  fs.writeSync(fd, `\n===== local-stack: starting Flink job ${mainClass} ${new Date().toISOString()} =====\n`);
-  let child: ChildProcess;
-  try {
-    child = spawn(jdk.java, args, { cwd: dir, env, stdio: ['pipe', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
-  let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedFlag = true;
-      liveJobs.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', () => {
-      exitedFlag = true;
-      liveJobs.delete(child);
-      resolve({ code: null, signal: null });
-    });
+  const launch = await spawnChild({
+    command: jdk.java,
+    args,
+    env: { JAVA_HOME: jdk.home, ...(options.env ?? {}) },
+    cwd: dir,
+    logFile,
+    appendLog: true,
+    logHeader: `\n===== local-stack: starting Flink job ${mainClass} ${new Date().toISOString()} =====\n`,
+    stdin: 'pipe',
+    onParentExit: () => fs.rmSync(scratch, { recursive: true, force: true }),
   });
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  child.stdin?.on('error', () => undefined);
-  installExitHook();
-  liveJobs.set(child, scratch);
-  if (child.pid === undefined) {
-    await exited;
-    throw new Error(`could not start ${jdk.java}`);
-  }
-  const pid = child.pid;
+  const pid = launch.pid;
+  const exited = launch.exited;
   fs.writeFileSync(pidFile, String(pid));
   const restUrl = `http://127.0.0.1:${restPort}`;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!exitedFlag) {
-        child.kill('SIGTERM');
-        const grace = options.stopTimeoutMs ?? 20_000;
-        // Cleared once the JVM exits: a pending grace timer would keep this process alive after stop().
-        let graceTimer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<boolean>((resolve) => {
-          graceTimer = setTimeout(() => resolve(true), grace);
-        });
-        const timedOut = await Promise.race([exited.then(() => false), graceOver]);
-        clearTimeout(graceTimer);
-        if (timedOut && !exitedFlag) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      child.stdin?.destroy();
+      await launch.stop(options.stopTimeoutMs ?? 20_000);
       fs.rmSync(scratch, { recursive: true, force: true });
       fs.rmSync(pidFile, { force: true });
     })();
@@ -448,7 +369,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   let lastProblem = 'no answer yet';
   try {
     while (!jobId) {
-      if (exitedFlag) {
+      if (launch.hasExited()) {
         const { code, signal } = await exited;
         throw new Error(
           `Flink JVM exited during startup (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${logFile}:\n` +
@@ -499,7 +420,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     dir,
     logFile,
     get running() {
-      return !exitedFlag;
+      return !launch.hasExited();
     },
     exited,
     jobs,

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildIfStale, readClasspathFile } from '@pipeline/java-toolchain';
-import { javaModuleDir } from './internal/resolve.js';
-import { findJdk } from './java.js';
+import { javaModuleDir } from '../internal/resolve.js';
+import { findJdk } from '../java.js';
 
 /** What {@link ensureOpenSearchBuilt} resolves with. */
 export interface OpenSearchLauncherBuild {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { kinesisCall } from './internal/http-json.js';
-import { mulberry32 } from './internal/prng.js';
+import { mulberry32 } from '@pipeline/commons';
+import { kinesisCall } from '../internal/http-json.js';
 import {
   type InjectedFailure,
   mergeResults,
   type PutRecordsResultEntry,
   splitEntries,
-} from './internal/put-records.js';
+} from '../internal/put-records.js';
 import {
   entryHashKey,
   findShard,
@@ -15,8 +15,8 @@ import {
   openShardRanges,
   type ShardRange,
   streamNameOf,
-} from './internal/shard-map.js';
-import { ShardBudget } from './internal/token-bucket.js';
+} from '../internal/shard-map.js';
+import { ShardBudget } from '../internal/token-bucket.js';
 
 /** Fault probabilities (0..1, default 0) and added latency. */
 export interface FaultRates {
