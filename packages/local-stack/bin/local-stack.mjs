@@ -3,7 +3,9 @@
 // the command itself is the built dist/cli.js.
 import('../dist/cli.js').catch((err) => {
   if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.js')) {
-    process.stderr.write('local-stack: dist/cli.js is missing; build the package first (pnpm --filter @pipeline/local-stack build)\n');
+    process.stderr.write(
+      'local-stack: dist/cli.js is missing; build the package first (pnpm --filter @pipeline/local-stack build)\n',
+    );
     process.exit(1);
   }
   throw err;
