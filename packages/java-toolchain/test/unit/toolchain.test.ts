@@ -28,6 +28,7 @@ describe('JDK', () => {
     expect(javaMajorVersion('17')).toBe(17);
     expect(javaMajorVersion('1.8.0_402')).toBe(8);
     expect(javaMajorVersion('25+36')).toBe(25);
+    expect(javaMajorVersion('25.0.1+8-LTS')).toBe(25);
   });
 
   it('refuses a javaHome that is not a JDK, and names what it tried when none is found', () => {
