@@ -69,6 +69,11 @@ export interface BuildIfStaleOptions {
   outputDir?: string;
   /** Default {@link cacheRoot}(). */
   cacheDir?: string;
+  /**
+   * A build shipped with the sources (e.g. a jar in an installed package): used as it is when its stamp matches the
+   * sources and its outputs exist; never written to.
+   */
+  prebuiltDir?: string;
   /** Files (relative to the build folder) that must exist, e.g. `target/x.jar`. */
   outputs?: readonly string[];
   /** Maven classpath files (relative to the build folder) whose every entry must still exist in ~/.m2. */

@@ -318,6 +318,9 @@ async function buildModule(options, sources, hash, dir) {
   const outputs = options.outputs ?? [];
   const classpathFiles = options.classpathFiles ?? [];
   const log = options.log ?? stderrLog;
+  if (!options.force && options.prebuiltDir && fresh(options.prebuiltDir, hash, outputs, classpathFiles)) {
+    return { dir: options.prebuiltDir, built: false, hash };
+  }
   if (!options.force && fresh(dir, hash, outputs, classpathFiles)) return { dir, built: false, hash };
   const lockDir = path.join(
     options.cacheDir ?? cacheRoot(),

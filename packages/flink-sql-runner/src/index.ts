@@ -73,7 +73,7 @@ export async function ensureRunnerJar(options: EnsureRunnerJarOptions = {}): Pro
     name: 'flink-sql-runner',
     sourceDir,
     sources: RUNNER_SOURCES,
-    ...(insideNodeModules(sourceDir) ? {} : { outputDir: sourceDir }),
+    ...(insideNodeModules(sourceDir) ? { prebuiltDir: sourceDir } : { outputDir: sourceDir }),
     outputs: [path.join('target', JAR_NAME)],
     javaHome: options.javaHome,
     force: options.force ?? false,

@@ -116,6 +116,20 @@ describe('buildIfStale', () => {
     expect(result).toEqual({ dir, built: false, hash });
   });
 
+  it('uses a matching prebuilt folder as it is (an installed package), without building', async () => {
+    const shipped = path.join(scratch, 'stamped');
+    const result = await buildIfStale({
+      name: 'shipped',
+      sourceDir: shipped,
+      prebuiltDir: shipped,
+      outputs: ['target/out.jar'],
+      cacheDir: path.join(scratch, 'cache'),
+      javaHome: '/nonexistent-jdk',
+    });
+    expect(result).toMatchObject({ dir: shipped, built: false });
+    expect(fs.existsSync(path.join(scratch, 'cache'))).toBe(false);
+  });
+
   it('builds a stale module (it needs a JDK, which is found only then)', async () => {
     const dir = path.join(scratch, 'stale');
     fs.mkdirSync(dir, { recursive: true });
