@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Every test in one command: install, build, publish-shape checks, lint, typecheck, unit tests, then each package's
 // integration suite one at a time (they start real engines; two cores are not oversubscribed). Prints each step's
-// time, each suite's time, and a closing "N passed, N failed" line.
-import { spawnSync } from 'node:child_process';
+// time, each suite's time, and a closing "N passed, N failed" line. A step's own output (tsup, turbo, vitest) is
+// shown only when it fails; `--verbose` shows everything as it comes. Notices of the Java builds
+// (`[java] …`: the one-time Maven download and its progress) are always shown.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -14,19 +17,54 @@ const env = {
   DO_NOT_TRACK: '1',
   FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
 };
+const verbose = process.argv.includes('--verbose');
 const timings = [];
 let failed = false;
+/** Lines passed through even when quiet: the Java toolchain's notices (Maven download, progress, build times). */
+const NOTICE = /\[(java|build-runner|build-java)\] /;
 
-function run(label, args, { optional = false } = {}) {
+/** Runs `npx ...args`; quiet unless it fails (then its whole output is printed) or `verbose`. */
+function spawnStep(args) {
+  return new Promise((resolve) => {
+    const child = spawn('npx', args, { cwd: root, env, stdio: verbose ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    let pending = '';
+    const onData = (chunk) => {
+      chunks.push(chunk);
+      const lines = (pending + chunk.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (NOTICE.test(line)) process.stdout.write(`    ${line.trim()}\n`);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('error', (err) => resolve({ status: null, output: String(err) }));
+    child.on('close', (status) => resolve({ status, output: Buffer.concat(chunks).toString() }));
+  });
+}
+
+async function run(label, args, { optional = false } = {}) {
   const started = Date.now();
-  console.log(`\n=== ${label}: npx ${args.join(' ')}`);
-  const result = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env });
+  console.log(`=== ${label}: npx ${args.join(' ')}`);
+  const result = await spawnStep(args);
   const seconds = (Date.now() - started) / 1000;
   const ok = result.status === 0;
   timings.push({ label, seconds, ok });
+  if (!ok && !verbose) process.stdout.write(`${result.output.trimEnd()}\n`);
   console.log(`=== ${label}: ${ok ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds.toFixed(1)} s`);
   if (!ok && !optional) failed = true;
   return ok;
+}
+
+/** Before the first build: say that Maven is about to download the Java side once, instead of minutes of silence. */
+function announceMavenDownload() {
+  const repository = join(homedir(), '.m2', 'repository');
+  const flink = join(repository, 'org', 'apache', 'flink', 'flink-clients');
+  const opensearch = join(repository, 'org', 'opensearch', 'opensearch');
+  if (existsSync(flink) && existsSync(opensearch)) return;
+  console.log(
+    '=== first run: Maven downloads the Java dependencies (Flink, OpenSearch, the runner jar) into ~/.m2, about ' +
+      '350 MB, once; progress follows',
+  );
 }
 
 function packages() {
@@ -76,21 +114,22 @@ function summarize() {
 for (const { dir } of packages()) rmSync(join(dir, 'test-results'), { recursive: true, force: true });
 
 const install = process.env.CI ? ['install', '--frozen-lockfile'] : ['install'];
-if (!run('install', [...PNPM, ...install])) {
+if (!(await run('install', [...PNPM, ...install]))) {
   summarize();
   process.exit(1);
 }
-if (!run('build', [...PNPM, 'exec', 'turbo', 'run', 'build'])) {
+announceMavenDownload();
+if (!(await run('build', [...PNPM, 'exec', 'turbo', 'run', 'build']))) {
   summarize();
   process.exit(1);
 }
-run('lint (biome)', [...PNPM, 'exec', 'biome', 'check', '.']);
-run('typecheck', [...PNPM, 'exec', 'turbo', 'run', 'typecheck']);
-run('publish shape (publint, attw)', [...PNPM, 'exec', 'turbo', 'run', 'check']);
-run('unit tests', [...PNPM, 'exec', 'turbo', 'run', 'test']);
+await run('lint (biome)', [...PNPM, 'exec', 'biome', 'check', '.']);
+await run('typecheck', [...PNPM, 'exec', 'turbo', 'run', 'typecheck']);
+await run('publish shape (publint, attw)', [...PNPM, 'exec', 'turbo', 'run', 'check']);
+await run('unit tests', [...PNPM, 'exec', 'turbo', 'run', 'test']);
 for (const { dir, pkg } of packages()) {
   if (!pkg.scripts?.['test:integration']) continue;
-  run(`integration ${pkg.name}`, [...PNPM, '--dir', dir, 'run', 'test:integration']);
+  await run(`integration ${pkg.name}`, [...PNPM, '--dir', dir, 'run', 'test:integration']);
 }
 const failedTests = summarize();
 process.exit(failed || failedTests > 0 ? 1 : 0);

@@ -13,17 +13,11 @@
  *
  * Needs JDK 17 and the cached Maven artefacts (as the integration tests). Prints a table.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  bindParameters,
-  flinkSqlPackageRoot,
-  packageApplicationJar,
-  RUNNER_MAIN_CLASS,
-  writeParamsFile,
-} from '@pipeline/flink-sql';
+import { bindParameters, writeParamsFile } from '@pipeline/flink-sql';
+import { ensureRunnerJar, packageApplicationJar, RUNNER_MAIN_CLASS } from '@pipeline/flink-sql-runner';
 import {
   defaultStateDir,
   type FlinkJob,
@@ -109,10 +103,7 @@ async function timed<T extends { pid: number }>(engine: string, start: () => Pro
 }
 
 try {
-  const built = spawnSync(process.execPath, [path.join(flinkSqlPackageRoot(), 'scripts', 'build-runner.mjs')], {
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
+  await ensureRunnerJar();
   fs.mkdirSync(stateDir, { recursive: true });
 
   kinesis = await timed('kinesis-mock', () =>

@@ -18,18 +18,12 @@
  *
  * `--keep` leaves the engines running (Ctrl-C stops them) so you can query OpenSearch.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import {
-  bindParameters,
-  flinkSqlPackageRoot,
-  packageApplicationJar,
-  RUNNER_MAIN_CLASS,
-  writeParamsFile,
-} from '@pipeline/flink-sql';
+import { bindParameters, writeParamsFile } from '@pipeline/flink-sql';
+import { ensureRunnerJar, packageApplicationJar, RUNNER_MAIN_CLASS } from '@pipeline/flink-sql-runner';
 import {
   defaultStateDir,
   type FirehoseDelivery,
@@ -75,14 +69,7 @@ async function shutdown(): Promise<void> {
 try {
   const file = args.file ?? (sampleExists ? samplePath : fixturePath);
   log(`building the Flink SQL runner jar (first run: Maven downloads)…`);
-  const built = spawnSync(
-    process.execPath,
-    [path.join(flinkSqlPackageRoot(), 'scripts', 'build-runner.mjs'), '--quiet'],
-    {
-      stdio: 'inherit',
-    },
-  );
-  if (built.status !== 0) throw new Error('the runner build failed (see above)');
+  await ensureRunnerJar();
 
   log('starting kinesis-mock and OpenSearch…');
   fs.mkdirSync(stateDir, { recursive: true });

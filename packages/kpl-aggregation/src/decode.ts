@@ -377,27 +377,87 @@ function toRecords(parsed: Parsed, data: Uint8Array): DeaggregatedRecord[] {
   return out;
 }
 
+/** A Kinesis record in this package's shape (`data` may also be a base64 string, as in a Lambda event). */
+export interface KinesisRecordInput {
+  partitionKey: string;
+  explicitHashKey?: string | undefined;
+  data: Uint8Array | string;
+}
+
+/** A record as the AWS SDK's `GetRecords` returns it (`Data` bytes; a base64 string, as raw JSON has it, works too). */
+export interface SdkKinesisRecord {
+  PartitionKey?: string | undefined;
+  Data?: Uint8Array | string | undefined;
+  ExplicitHashKey?: string | undefined;
+  SequenceNumber?: string | undefined;
+  ApproximateArrivalTimestamp?: Date | number | undefined;
+  EncryptionType?: string | undefined;
+}
+
+/** A record of a Lambda Kinesis event (`event.Records[i]`): the payload is under `kinesis`, `data` in base64. */
+export interface LambdaKinesisRecord {
+  kinesis: { partitionKey: string; data: string; explicitHashKey?: string | undefined; sequenceNumber?: string };
+}
+
+/** What {@link deaggregate} accepts: any of the record shapes above, or the record's raw bytes. */
+export type DeaggregateInput = KinesisRecordInput | SdkKinesisRecord | LambdaKinesisRecord | Uint8Array;
+
+interface NormalizedRecord {
+  partitionKey: string;
+  explicitHashKey: string | undefined;
+  data: Uint8Array;
+}
+
+function bytesOf(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  return undefined;
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The partition key, explicit hash key and bytes of any accepted shape; undefined when there are no bytes. */
+function normalize(input: unknown): NormalizedRecord | undefined {
+  if (input instanceof Uint8Array) return { partitionKey: '', explicitHashKey: undefined, data: input };
+  if (typeof input !== 'object' || input === null) return undefined;
+  const record = input as Record<string, unknown>;
+  const payload = typeof record.kinesis === 'object' && record.kinesis !== null ? record.kinesis : record;
+  const fields = payload as Record<string, unknown>;
+  const data = bytesOf(fields.data ?? fields.Data);
+  if (data === undefined) return undefined;
+  return {
+    partitionKey: textOf(fields.partitionKey) ?? textOf(fields.PartitionKey) ?? '',
+    explicitHashKey: textOf(fields.explicitHashKey) ?? textOf(fields.ExplicitHashKey),
+    data,
+  };
+}
+
 /**
  * Deaggregates a Kinesis record the way the KCL does: a valid aggregate yields its user records (subSequenceNumber =
  * index); anything else (no magic, too short, MD5 mismatch, protobuf that does not parse) is returned unchanged as a
- * single record with subSequenceNumber 0. Never throws for bad data.
+ * single record with subSequenceNumber 0. Never throws.
+ *
+ * Takes this package's shape (`{ partitionKey, data }`), the AWS SDK's `GetRecords` record (`{ PartitionKey, Data,
+ * SequenceNumber, … }`), a Lambda Kinesis event record (`{ kinesis: { partitionKey, data: base64 } }`) or its
+ * `kinesis` payload, or the raw bytes (partition key `''` when the record is passed through). Input without any
+ * bytes (null, a record without data) yields no records.
  *
  * Differences from the KCL: no shard-range filtering (use `subRecordsOutsideRange`), and an aggregate whose MD5 and
  * protobuf are valid but whose table indexes are out of range is passed through raw (the KCL logs an error and loses
  * the sub-records from the bad one on).
  */
-export function deaggregate(record: {
-  partitionKey: string;
-  explicitHashKey?: string | undefined;
-  data: Uint8Array;
-}): DeaggregatedRecord[] {
-  const data = record.data;
+export function deaggregate(record: DeaggregateInput): DeaggregatedRecord[] {
+  const normalized = normalize(record);
+  if (normalized === undefined) return [];
+  const data = normalized.data;
   const parsed = hasMagic(data) ? parse(data) : undefined;
   if (parsed !== undefined && !parsed.failed) return toRecords(parsed, data);
   return [
     {
-      partitionKey: record.partitionKey,
-      explicitHashKey: record.explicitHashKey ?? undefined,
+      partitionKey: normalized.partitionKey,
+      explicitHashKey: normalized.explicitHashKey,
       data,
       subSequenceNumber: 0,
     },

@@ -7,9 +7,13 @@ export {
   AggregateDecodeError,
   type AggregateDecodeErrorCode,
   type DeaggregatedRecord,
+  type DeaggregateInput,
   deaggregate,
   decodeAggregate,
   isAggregated,
+  type KinesisRecordInput,
+  type LambdaKinesisRecord,
+  type SdkKinesisRecord,
   subRecordsOutsideRange,
 } from './decode.js';
 export {

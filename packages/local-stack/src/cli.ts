@@ -15,10 +15,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { type FaultRates, KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
-import { logTail } from './internal/child.js';
-import { defaultStateDir, type KinesisEngine, type StartKinesisOptions, startKinesis } from './kinesis.js';
+import { logTail, processAlive } from './internal/child.js';
+import { ensureStateDir } from './internal/state-dir.js';
+import { defaultStateDir, type KinesisEngine, type StartKinesisOptions, startKinesis } from './kinesis/emulator.js';
+import { type FaultRates, KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './kinesis/fault-proxy.js';
 import { probeStack, readStackFile, type StackDescription, stackFile, startStack } from './stack.js';
 
 const USAGE = `Usage:
@@ -135,21 +137,28 @@ async function kinesisCommand(argv: string[]): Promise<void> {
     })}\n`,
   );
   process.stderr.write('local-stack: running; Ctrl-C to stop\n');
-  const keepAlive = setInterval(() => {}, 60_000);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(keepAlive);
+  runUntilSignal(async () => {
     await proxy?.stop();
     await emulator.stop();
     if (proxy) {
       const c = proxy.counts;
       process.stderr.write(`local-stack: proxy counts ${JSON.stringify(c)}\n`);
     }
+  });
+}
+
+/** Keeps this process alive until SIGINT/SIGTERM, then runs `shutdown` once. */
+function runUntilSignal(shutdown: () => Promise<void>): void {
+  const keepAlive = setInterval(() => {}, 60_000);
+  let stopping = false;
+  const onSignal = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(keepAlive);
+    await shutdown();
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void onSignal());
+  process.once('SIGTERM', () => void onSignal());
 }
 
 const STACK_OPTIONS = {
@@ -187,7 +196,7 @@ async function serveCommand(argv: string[]): Promise<void> {
   const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
   const engine = (values['kinesis-engine'] ?? 'kinesis-mock') as KinesisEngine;
   if (engine !== 'kinesis-mock' && engine !== 'kinesalite') fail(`--kinesis-engine must be kinesis-mock or kinesalite`);
-  fs.mkdirSync(stateDir, { recursive: true });
+  ensureStateDir(stateDir);
   const stack = await startStack({
     stateDir,
     kinesis: values['no-kinesis'] ? false : { engine, streams: parseStreams(values.stream) },
@@ -203,34 +212,18 @@ async function serveCommand(argv: string[]): Promise<void> {
   const file = stackFile(stateDir);
   fs.writeFileSync(file, `${JSON.stringify(stack.describe(), null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(stack.describe())}\n`);
-  const keepAlive = setInterval(() => {}, 60_000);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(keepAlive);
+  runUntilSignal(async () => {
     await stack.stop();
     fs.rmSync(file, { force: true });
     process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  });
 }
 
 async function upCommand(argv: string[]): Promise<void> {
   const { values } = stackArgs(argv);
   const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
   const running = readStackFile(stateDir);
-  if (running && alive(running.ownerPid)) {
+  if (running && processAlive(running.ownerPid)) {
     process.stdout.write(`${JSON.stringify(running)}\n`);
     process.stderr.write(`local-stack: already running (pid ${running.ownerPid}); 'local-stack down' stops it\n`);
     return;
@@ -238,7 +231,7 @@ async function upCommand(argv: string[]): Promise<void> {
   fs.rmSync(stackFile(stateDir), { force: true });
   const forwarded = argv.filter((a) => a !== '--foreground');
   if (values.foreground) return serveCommand(forwarded);
-  fs.mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
+  fs.mkdirSync(path.join(ensureStateDir(stateDir), 'logs'), { recursive: true });
   const logFile = path.join(stateDir, 'logs', 'stack.log');
   const log = fs.openSync(logFile, 'a');
   const child = spawn(
@@ -257,7 +250,7 @@ async function upCommand(argv: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(description)}\n`);
       return;
     }
-    if (child.exitCode !== null || (child.pid !== undefined && !alive(child.pid))) {
+    if (child.exitCode !== null || (child.pid !== undefined && !processAlive(child.pid))) {
       fail(`the stack did not start; ${logFile}:\n${logTail(logFile, 40)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -269,7 +262,7 @@ async function statusCommand(argv: string[]): Promise<void> {
   const { values } = stackArgs(argv);
   const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
   const description = readStackFile(stateDir);
-  if (!description || !alive(description.ownerPid)) {
+  if (!description || !processAlive(description.ownerPid)) {
     process.stdout.write(`${JSON.stringify({ running: false, stateDir })}\n`);
     process.exitCode = 3;
     return;
@@ -283,21 +276,21 @@ async function downCommand(argv: string[]): Promise<void> {
   const { values } = stackArgs(argv);
   const stateDir = path.resolve(values['state-dir'] ?? defaultStateDir());
   const description: StackDescription | undefined = readStackFile(stateDir);
-  if (!description || !alive(description.ownerPid)) {
+  if (!description || !processAlive(description.ownerPid)) {
     fs.rmSync(stackFile(stateDir), { force: true });
     process.stderr.write('local-stack: not running\n');
     return;
   }
   process.kill(description.ownerPid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
-  while (alive(description.ownerPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (processAlive(description.ownerPid) && Date.now() < deadline) await sleep(200);
   for (const pid of [
     description.ownerPid,
     description.kinesis?.pid,
     description.opensearch?.pid,
     description.flink?.pid,
   ]) {
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(stackFile(stateDir), { force: true });
   process.stderr.write('local-stack: stopped\n');

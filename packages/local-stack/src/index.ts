@@ -1,34 +1,19 @@
-export type { FaultCounts, FaultProxyOptions, FaultRates, HeldRequest, ShardRateLimit } from './fault-proxy.js';
-export { KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
-export {
-  buildTransformationEvents,
-  type CheckedRecord,
-  checkTransformationResponse,
-  type EventEnvelope,
-  type EventLimits,
-  LAMBDA_PAYLOAD_LIMIT,
-  type PlannedInvocation,
-  type SourceRecord,
-} from './firehose/event.js';
-export {
-  type CellValue,
-  type ConversionColumn,
-  ConversionError,
-  convertRow,
-  EPOCH_MILLIS_THRESHOLD,
-  openxTimestampMicros,
-  parseJsonObjects,
-} from './firehose/openx.js';
+/**
+ * Real engines on one machine: Kinesis emulators (kinesis-mock, kinesalite) with a fault-injecting proxy, an embedded
+ * OpenSearch node, Flink jobs on a local MiniCluster, and a local Firehose delivery to Parquet. This is the public
+ * API; building blocks for tests live on the unstable `@pipeline/local-stack/internal` subpath.
+ *
+ * @packageDocumentation
+ */
+export { CheckpointMismatchError } from './firehose/checkpoint.js';
+export { startFirehoseDelivery } from './firehose/delivery.js';
+export { ConversionError } from './firehose/openx.js';
+export { MissingDuckDBError } from './firehose/parquet-writer.js';
 export {
   DEFAULT_PREFIX,
-  evaluateFirehosePrefix,
   type FirehoseErrorOutputType,
   FirehosePrefixError,
-  formatDateTimePattern,
   MissingPartitionKeyError,
-  type PrefixContext,
-  type PrefixKind,
-  validateFirehosePrefixes,
 } from './firehose/prefix.js';
 export type {
   FirehoseBufferingHints,
@@ -37,18 +22,15 @@ export type {
   FirehoseDeliveryStats,
   FirehoseProcessorOptions,
   StartFirehoseDeliveryOptions,
-} from './firehose-delivery.js';
-export { startFirehoseDelivery } from './firehose-delivery.js';
-export type { FlinkConfValue, FlinkJob, FlinkJobOverview, FlinkRuntime, StartFlinkJobOptions } from './flink.js';
+} from './firehose/types.js';
+export type { FlinkConfValue, FlinkJob, FlinkJobOverview, FlinkRuntime, StartFlinkJobOptions } from './flink/job.js';
 export {
   ensureFlinkRuntime,
   FLINK_JAVA17_OPTIONS,
   FLINK_LAUNCHER_MAIN,
   FLINK_VERSION,
-  readJarManifest,
-  runMaven,
   startFlinkJob,
-} from './flink.js';
+} from './flink/job.js';
 export { findJdk, type JdkInfo } from './java.js';
 export type {
   KinesisClientConfig,
@@ -57,20 +39,34 @@ export type {
   KinesisEndpointInfo,
   KinesisEngine,
   StartKinesisOptions,
-} from './kinesis.js';
-export { defaultStateDir, KinesisApiError, kinesisClientConfig, LOCAL_CREDENTIALS, startKinesis } from './kinesis.js';
+} from './kinesis/emulator.js';
+export {
+  defaultStateDir,
+  KinesisApiError,
+  kinesisClientConfig,
+  LOCAL_CREDENTIALS,
+  startKinesis,
+} from './kinesis/emulator.js';
+export type {
+  FaultCounts,
+  FaultProxyOptions,
+  FaultRates,
+  HeldRequest,
+  ShardRateLimit,
+} from './kinesis/fault-proxy.js';
+export { KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './kinesis/fault-proxy.js';
 export type {
   OpenSearchLauncherBuild,
   OpenSearchNode,
   OpenSearchSettingValue,
   StartOpenSearchOptions,
-} from './opensearch.js';
+} from './opensearch/node.js';
 export {
   ensureOpenSearchBuilt,
   OPENSEARCH_DEFAULT_PLUGINS,
   OPENSEARCH_VERSION,
   startOpenSearch,
-} from './opensearch.js';
+} from './opensearch/node.js';
 export {
   type EngineStatus,
   type LocalStack,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { type FlinkJob, type StartFlinkJobOptions, startFlinkJob } from './flink.js';
+import { type FlinkJob, type StartFlinkJobOptions, startFlinkJob } from './flink/job.js';
 import { kinesisCall } from './internal/http-json.js';
-import { defaultStateDir, type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis.js';
-import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch.js';
+import { defaultStateDir, type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis/emulator.js';
+import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch/node.js';
 
 /** The engines of the stack. */
 export type StackEngine = 'kinesis' | 'opensearch' | 'flink';

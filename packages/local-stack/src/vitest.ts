@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis.js';
-import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch.js';
+import { type KinesisEmulator, type StartKinesisOptions, startKinesis } from './kinesis/emulator.js';
+import { type OpenSearchNode, type StartOpenSearchOptions, startOpenSearch } from './opensearch/node.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,11 +1,10 @@
 // The proof that matters: kinesis-mock (1 shard) -> Flink SQL runner jar on a local MiniCluster (1-minute tumbling
 // event-time window) -> OpenSearch, with some records KPL-aggregated. Engines come from @pipeline/local-stack,
 // imported from its sources by relative path until its index exports startFlinkJob().
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { ensureRunnerJar, RUNNER_MAIN_CLASS, runnerJarPath } from '@pipeline/flink-sql-runner';
 import { encodeAggregate } from '@pipeline/kpl-aggregation';
 import {
   defaultStateDir,
@@ -18,9 +17,8 @@ import {
 } from '@pipeline/local-stack';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUNNER_MAIN_CLASS, runnerJarPath, writeParamsFile } from '../../src/index.js';
+import { writeParamsFile } from '../../src/index.js';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = path.join(defaultStateDir(), `flink-sql-it-${process.pid}`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const STREAM = 'trips';
@@ -127,10 +125,7 @@ describe('Flink SQL runner: kinesis-mock -> 1-minute window -> OpenSearch', () =
   let job: FlinkJob | undefined;
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [path.join(packageRoot, 'scripts', 'build-runner.mjs')], {
-      encoding: 'utf8',
-    });
-    if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
+    await ensureRunnerJar();
     const t0 = Date.now();
     [kinesis, opensearch] = await Promise.all([
       startKinesis({ engine: 'kinesis-mock', streams: { [STREAM]: 1 }, stateDir }),

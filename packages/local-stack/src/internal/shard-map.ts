@@ -1,19 +1,8 @@
-import { createHash } from 'node:crypto';
-
-export const MAX_HASH_KEY = (1n << 128n) - 1n;
-
-/** MD5 of the partition key's UTF-8 bytes as a big-endian unsigned 128-bit integer (Kinesis routing). */
-export function partitionKeyHashKey(partitionKey: string): bigint {
-  return BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
-}
+import { isValidExplicitHashKey, partitionKeyHash } from '@pipeline/kpl-aggregation';
 
 /** The hash key an entry routes by: its `ExplicitHashKey` if valid, else MD5 of the partition key. */
 export function entryHashKey(partitionKey: string, explicitHashKey?: string | null): bigint {
-  if (typeof explicitHashKey === 'string' && /^(0|[1-9]\d{0,38})$/.test(explicitHashKey)) {
-    const value = BigInt(explicitHashKey);
-    if (value <= MAX_HASH_KEY) return value;
-  }
-  return partitionKeyHashKey(partitionKey);
+  return isValidExplicitHashKey(explicitHashKey) ? BigInt(explicitHashKey) : partitionKeyHash(partitionKey);
 }
 
 export interface ShardRange {

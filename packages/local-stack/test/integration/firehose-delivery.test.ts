@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateTrips } from '../../../../examples/taxi/src/generator.js';
 import { enrichedTripSchema } from '../../../../examples/taxi/src/schema.js';
 import { handler as taxiHandler } from '../../../../examples/taxi/src/transform.js';
-import { startFirehoseDelivery } from '../../src/firehose-delivery.js';
+import { CheckpointMismatchError } from '../../src/firehose/checkpoint.js';
+import { startFirehoseDelivery } from '../../src/firehose/delivery.js';
 import { kinesisCall } from '../../src/internal/http-json.js';
+import { type KinesisEmulator, startKinesis } from '../../src/kinesis/emulator.js';
 import { uniqueStream } from './helpers.js';
 
 const endpoint = () => inject('kinesisMockEndpoint');
@@ -44,6 +46,15 @@ async function putRecords(name: string, entries: { data: Uint8Array; partitionKe
 }
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+async function creationTime(emulator: KinesisEmulator, stream: string): Promise<number> {
+  const summary = await kinesisCall<{ StreamDescriptionSummary: { StreamCreationTimestamp: number } }>(
+    emulator.endpoint,
+    'DescribeStreamSummary',
+    { StreamName: stream },
+  );
+  return Number(summary.StreamDescriptionSummary.StreamCreationTimestamp);
+}
 
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -338,6 +349,58 @@ describe('startFirehoseDelivery', () => {
     expect(Object.keys(checkpoint.shards)).toHaveLength(3);
     expect(Object.values(checkpoint.shards).filter((s) => (s as { closed?: boolean }).closed)).toHaveLength(1);
   });
+  it('runs the leg twice against two fresh emulators: a stale checkpoint is refused naming both streams', {
+    timeout: 180_000,
+  }, async () => {
+    const stream = 'trips-twice';
+    const bucket = path.join(tmp, 'twice');
+    const checkpointFile = path.join(tmp, 'twice-checkpoint.json');
+    const stateDir = path.join(tmp, 'twice-state');
+    const records = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ Data: json({ id: `t${i}` }).toString('base64'), PartitionKey: `k${i}` }));
+    const runLeg = async (emulator: KinesisEmulator, count: number) => {
+      await kinesisCall(emulator.endpoint, 'PutRecords', { StreamName: stream, Records: records(count) });
+      const delivery = await startFirehoseDelivery({
+        kinesisEndpoint: emulator.endpoint,
+        streamName: stream,
+        handler: passThrough,
+        schema: looseSchema,
+        bucketDir: bucket,
+        prefix: 'twice/',
+        bufferingHints: { sizeInMBs: 1, intervalInSeconds: 900 },
+        checkpointFile,
+      });
+      await delivery.flush();
+      await delivery.stop();
+      return delivery.stats.userRecords;
+    };
+
+    const first = await startKinesis({ engine: 'kinesis-mock', streams: { [stream]: 1 }, stateDir });
+    let firstCreated: number;
+    try {
+      firstCreated = await creationTime(first, stream);
+      expect(await runLeg(first, 10)).toBe(10);
+    } finally {
+      await first.stop();
+    }
+    // A new stream of the same name must not share the first one's creation second.
+    while (Math.floor(Date.now() / 1000) <= Math.floor(firstCreated)) await new Promise((r) => setTimeout(r, 100));
+    const second = await startKinesis({ engine: 'kinesis-mock', streams: { [stream]: 1 }, stateDir });
+    try {
+      const error = await runLeg(second, 5).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(CheckpointMismatchError);
+      const arn = second.streamArn(stream);
+      expect((error as Error).message).toContain(`belongs to stream ${stream} (${arn}, created`);
+      expect((error as Error).message).toContain(`reads ${stream} (${arn}, created`);
+      expect((error as Error).message).not.toContain('Unable to find record');
+      // Started clean (as the example does each run), the second leg reads the new stream from its start.
+      fs.rmSync(checkpointFile);
+      expect(await runLeg(second, 5)).toBe(10);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('delivers on the buffer interval in the background and fails a whole batch after the Lambda retries', async () => {
     const stream = uniqueStream('firehose-interval');
     await createStream(stream, 1);

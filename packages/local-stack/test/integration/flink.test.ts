@@ -1,23 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { readJarManifest } from '@pipeline/java-toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureFlinkRuntime,
-  FLINK_VERSION,
-  type FlinkJob,
-  readJarManifest,
-  runMaven,
-  startFlinkJob,
-} from '../../src/flink.js';
-import { findJdk } from '../../src/java.js';
-import { defaultStateDir } from '../../src/kinesis.js';
+import { ensureFlinkRuntime, FLINK_VERSION, type FlinkJob, startFlinkJob } from '../../src/flink/job.js';
+import { defaultStateDir } from '../../src/kinesis/emulator.js';
+import { buildSmokeJob } from './helpers.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const smokeModule = path.join(packageRoot, 'java', 'flink-smoke-job');
-const smokeJar = path.join(smokeModule, 'target', 'flink-smoke-job.jar');
+let smokeJar = '';
 const stateDir = path.join(defaultStateDir(), `flink-it-${process.pid}`);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Pids of JVMs whose command line mentions the launcher and `marker` (Linux /proc scan). */
 function launcherPids(marker: string): number[] {
@@ -88,7 +82,7 @@ function pomFlinkVersion(pom: string): string | undefined {
 
 beforeAll(async () => {
   const started = Date.now();
-  await runMaven(smokeModule, findJdk().home, ['package']);
+  smokeJar = await buildSmokeJob();
   console.log(`smoke job built in ${Date.now() - started} ms`);
 }, 600_000);
 

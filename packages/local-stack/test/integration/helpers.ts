@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -6,6 +7,7 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { buildIfStale } from '@pipeline/java-toolchain';
 import { kinesisClientConfig } from '@pipeline/local-stack';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inject } from 'vitest';
@@ -97,4 +99,14 @@ export function childPids(): number[] | undefined {
     }
   }
   return pids;
+}
+
+/** The Flink smoke job (java/flink-smoke-job), built into the cache folder unless it is up to date; its jar. */
+export async function buildSmokeJob(): Promise<string> {
+  const { dir } = await buildIfStale({
+    name: 'flink-smoke-job',
+    sourceDir: path.resolve(__dirname, '../../java/flink-smoke-job'),
+    outputs: ['target/flink-smoke-job.jar'],
+  });
+  return path.join(dir, 'target', 'flink-smoke-job.jar');
 }

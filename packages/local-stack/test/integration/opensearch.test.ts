@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultStateDir } from '../../src/kinesis.js';
-import { type OpenSearchNode, startOpenSearch } from '../../src/opensearch.js';
+import { defaultStateDir } from '../../src/kinesis/emulator.js';
+import { type OpenSearchNode, startOpenSearch } from '../../src/opensearch/node.js';
 
 // One state folder for this file (git-ignored .local-stack/ at the repo root), removed at the end.
 const stateDir = path.join(defaultStateDir(), `opensearch-it-${process.pid}`);

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findJdk, runMaven, startStack } from '@pipeline/local-stack';
+import { startStack } from '@pipeline/local-stack';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildSmokeJob } from './helpers.js';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../src/cli.ts');
@@ -46,9 +47,7 @@ describe('the whole stack', () => {
   it('adds a Flink job once the other engines run, probes it, restarts it and stops everything', {
     timeout: 600_000,
   }, async () => {
-    const smokeModule = path.resolve(__dirname, '../../java/flink-smoke-job');
-    const smokeJar = path.join(smokeModule, 'target', 'flink-smoke-job.jar');
-    if (!fs.existsSync(smokeJar)) await runMaven(smokeModule, findJdk().home, ['package']);
+    const smokeJar = await buildSmokeJob();
     const stack = await startStack({
       stateDir,
       opensearch: false,

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { localStackSetup } from '@pipeline/local-stack/vitest';
 import { describe, expect, it } from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { defaultStateDir } from '../../src/kinesis.js';
+import { defaultStateDir } from '../../src/kinesis/emulator.js';
 
 const setupModule = pathToFileURL(fileURLToPath(new URL('../../src/vitest.ts', import.meta.url))).href;
 

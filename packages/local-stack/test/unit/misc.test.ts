@@ -1,7 +1,7 @@
+import { mulberry32 } from '@pipeline/commons';
 import { KinesisFaultProxy, kinesisClientConfig, LOCAL_CREDENTIALS, startKinesis } from '@pipeline/local-stack';
 import { describe, expect, it } from 'vitest';
 import { kinesisHeaders, sanitizeErrorType } from '../../src/internal/http-json.js';
-import { mulberry32 } from '../../src/internal/prng.js';
 import { resolvePackageFile } from '../../src/internal/resolve.js';
 
 describe('kinesisClientConfig', () => {

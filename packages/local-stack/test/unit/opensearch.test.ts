@@ -1,25 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findJdk, javaMajorVersion } from '../../src/java.js';
+import { localStackPackageRoot } from '../../src/internal/resolve.js';
+import { findJdk } from '../../src/java.js';
+import { OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch/build.js';
 import {
   OPENSEARCH_DEFAULT_PLUGINS,
   openSearchJvmArgs,
   openSearchNodeSettings,
   startOpenSearch,
-} from '../../src/opensearch.js';
-import { localStackPackageRoot, OPENSEARCH_LAUNCHER_MAIN } from '../../src/opensearch-build.js';
+} from '../../src/opensearch/node.js';
 
 const packageRoot = localStackPackageRoot();
 
 describe('java', () => {
-  it('parses Java versions into the feature version', () => {
-    expect(javaMajorVersion('17.0.15')).toBe(17);
-    expect(javaMajorVersion('17')).toBe(17);
-    expect(javaMajorVersion('25.0.1+8-LTS')).toBe(25);
-    expect(javaMajorVersion('1.8.0_402')).toBe(8);
-  });
-
   it('rejects an explicit javaHome that is not a JDK or not 17', () => {
     expect(() => findJdk({ javaHome: '/nonexistent-jdk' })).toThrow(/not a JDK/);
     const temurin25 = '/usr/lib/jvm/temurin-25-jdk-amd64';

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
+import { MAX_HASH_KEY, partitionKeyHash as partitionKeyHashKey } from '@pipeline/kpl-aggregation';
 import { describe, expect, it } from 'vitest';
-import {
-  entryHashKey,
-  findShard,
-  MAX_HASH_KEY,
-  openShardRanges,
-  partitionKeyHashKey,
-  streamNameOf,
-} from '../../src/internal/shard-map.js';
+import { entryHashKey, findShard, openShardRanges, streamNameOf } from '../../src/internal/shard-map.js';
 
 describe('hash keys', () => {
   it('is MD5 of the UTF-8 partition key, big-endian', () => {

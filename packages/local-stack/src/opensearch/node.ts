@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { logTail } from './internal/child.js';
-import { freePorts } from './internal/ports.js';
-import { findJdk } from './java.js';
-import { defaultStateDir } from './kinesis.js';
-import { ensureOpenSearchBuilt } from './opensearch-build.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ChildHandle, logTail, readLivePid, spawnChild } from '../internal/child.js';
+import { freePorts } from '../internal/ports.js';
+import { ensureStateDir } from '../internal/state-dir.js';
+import { findJdk } from '../java.js';
+import { ensureOpenSearchBuilt } from './build.js';
 
-export { ensureOpenSearchBuilt, type OpenSearchLauncherBuild } from './opensearch-build.js';
+export { ensureOpenSearchBuilt, type OpenSearchLauncherBuild } from './build.js';
 
 /** The OpenSearch version the launcher embeds (java/opensearch-launcher/pom.xml). */
 export const OPENSEARCH_VERSION = '2.19.6';
@@ -94,53 +94,9 @@ const RESERVED_SETTINGS = [
 ];
 const LOG_TAIL_LINES = 60;
 
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // The launcher also exits when our end of its stdin closes; this covers a still-open pipe at process.exit().
-  process.on('exit', () => {
-    for (const child of liveChildren) {
-      try {
-        child.kill('SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True if `pid` is alive and (where /proc can tell) is an OpenSearch launcher JVM. */
-function isLauncher(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('OpenSearchLauncher');
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
-
 /** The pid recorded in `pidFile` if that process is still a running launcher, else undefined. */
 function readLauncherPid(pidFile: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  return Number.isInteger(pid) && pid > 0 && isLauncher(pid) ? pid : undefined;
+  return readLivePid(pidFile, 'OpenSearchLauncher');
 }
 
 function validateHeap(heap: string): string {
@@ -202,12 +158,6 @@ export function openSearchNodeSettings(
   return out;
 }
 
-interface Launch {
-  child: ChildProcess;
-  exited: Promise<void>;
-  hasExited: () => boolean;
-}
-
 class EmbeddedOpenSearch implements OpenSearchNode {
   readonly dir: string;
   readonly logFile: string;
@@ -215,7 +165,7 @@ class EmbeddedOpenSearch implements OpenSearchNode {
   private readonly pidFile: string;
   private readonly statusFile: string;
   private readonly settingsFile: string;
-  private current: Launch | undefined;
+  private current: ChildHandle | undefined;
   private lastPid = 0;
   private busy: Promise<unknown> = Promise.resolve();
 
@@ -300,46 +250,22 @@ class EmbeddedOpenSearch implements OpenSearchNode {
     ];
     if (this.options.plugins) args.push('--plugins', this.options.plugins.join(','));
 
-    const fd = fs.openSync(this.logFile, 'a');
-    fs.writeSync(fd, `\n===== local-stack: starting OpenSearch ${new Date().toISOString()} =====\n`);
-    let child: ChildProcess;
-    try {
-      child = spawn(this.java, args, {
-        cwd: this.dir,
-        env: { ...process.env, JAVA_HOME: this.javaHome },
-        stdio: ['pipe', fd, fd],
-      });
-    } finally {
-      fs.closeSync(fd);
-    }
-    let exited = false;
-    const exitedPromise = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        exited = true;
-        liveChildren.delete(child);
-        resolve();
-      });
-      child.once('error', () => {
-        exited = true;
-        liveChildren.delete(child);
-        resolve();
-      });
+    // The launcher exits when our end of its stdin closes (a script that ends without stop()); the exit hook sends
+    // SIGTERM for a pipe still open at process.exit().
+    const launch = await spawnChild({
+      command: this.java,
+      args,
+      env: { JAVA_HOME: this.javaHome },
+      cwd: this.dir,
+      logFile: this.logFile,
+      appendLog: true,
+      logHeader: `\n===== local-stack: starting OpenSearch ${new Date().toISOString()} =====\n`,
+      stdin: 'pipe',
+      exitSignal: 'SIGTERM',
     });
-    // Neither the child nor our end of its stdin keeps the event loop alive: a script that ends without stop()
-    // closes the pipe, and the launcher shuts the node down by itself.
-    child.unref();
-    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    child.stdin?.on('error', () => undefined);
-    installExitHook();
-    liveChildren.add(child);
-    this.current = { child, exited: exitedPromise, hasExited: () => exited };
-    if (child.pid === undefined) {
-      await exitedPromise;
-      this.current = undefined;
-      throw new Error(`could not start ${this.java}`);
-    }
-    this.lastPid = child.pid;
-    fs.writeFileSync(this.pidFile, String(child.pid));
+    this.current = launch;
+    this.lastPid = launch.pid;
+    fs.writeFileSync(this.pidFile, String(launch.pid));
 
     try {
       await this.waitReady(this.options.startTimeoutMs ?? 120_000);
@@ -390,22 +316,7 @@ class EmbeddedOpenSearch implements OpenSearchNode {
   private async doStop(): Promise<void> {
     const launch = this.current;
     if (!launch) return;
-    if (!launch.hasExited()) {
-      launch.child.kill('SIGTERM');
-      const grace = this.options.stopTimeoutMs ?? 30_000;
-      // The grace timer is cleared once the JVM exits: a pending 30 s timer would keep this process alive after stop().
-      let graceTimer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<boolean>((resolve) => {
-        graceTimer = setTimeout(() => resolve(true), grace);
-      });
-      const timedOut = await Promise.race([launch.exited.then(() => false), graceOver]);
-      clearTimeout(graceTimer);
-      if (timedOut && !launch.hasExited()) {
-        launch.child.kill('SIGKILL');
-        await launch.exited;
-      }
-    }
-    launch.child.stdin?.destroy();
+    await launch.stop(this.options.stopTimeoutMs ?? 30_000);
     this.current = undefined;
     fs.rmSync(this.pidFile, { force: true });
     fs.rmSync(this.statusFile, { force: true });
@@ -430,7 +341,7 @@ export async function startOpenSearch(options: StartOpenSearchOptions = {}): Pro
   const jdk = findJdk({ javaHome: options.javaHome });
   const build = await ensureOpenSearchBuilt({ javaHome: jdk.home });
 
-  const dir = path.resolve(options.stateDir ?? defaultStateDir(), 'opensearch', name);
+  const dir = path.join(ensureStateDir(options.stateDir), 'opensearch', name);
   if (options.clean) {
     const running = readLauncherPid(path.join(dir, 'launcher.pid'));
     if (running) throw new Error(`cannot clean ${dir}: an OpenSearch launcher (pid ${running}) is running there`);

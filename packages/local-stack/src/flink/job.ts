@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { logTail } from './internal/child.js';
-import { freePort } from './internal/ports.js';
-import { findJdk } from './java.js';
-import { defaultStateDir } from './kinesis.js';
-import { localStackPackageRoot } from './opensearch-build.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildIfStale, readClasspathFile, readJarManifest, runMaven, withLock } from '@pipeline/java-toolchain';
+import { logTail, readLivePid, spawnChild } from '../internal/child.js';
+import { freePort } from '../internal/ports.js';
+import { javaModuleDir } from '../internal/resolve.js';
+import { ensureStateDir } from '../internal/state-dir.js';
+import { findJdk } from '../java.js';
 
 /**
  * The pinned Flink version of the local runtime. Shared with the job jars through their manifests: the
@@ -54,115 +54,6 @@ const VERSION_PATTERN = /^\d+\.\d+(\.\d+)?$/;
 const LOG_TAIL_LINES = 60;
 /** Flink's stack traces are long: look further back than the emulators' default. */
 const LOG_TAIL_BYTES = 64 * 1024;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Jar manifests (a tiny zip reader: end of central directory, zip64 aware, stored or deflated entries)
-
-/** The bytes of one entry of a zip/jar file, or undefined if it has no such entry. */
-export function readZipEntry(file: string, entryName: string): Buffer | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const read = (position: number, length: number): Buffer => {
-      const buffer = Buffer.alloc(length);
-      let offset = 0;
-      while (offset < length) {
-        const n = fs.readSync(fd, buffer, offset, length - offset, position + offset);
-        if (n === 0) break;
-        offset += n;
-      }
-      return buffer;
-    };
-    const tailLength = Math.min(size, 65_557);
-    const tail = read(size - tailLength, tailLength);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === 0x06054b50) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) throw new Error(`${file} is not a zip/jar file (no end of central directory)`);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    if (cdOffset === 0xffffffff || cdSize === 0xffffffff) {
-      const locator = eocd - 20;
-      if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) throw new Error(`${file}: bad zip64 locator`);
-      const zip64 = read(Number(tail.readBigUInt64LE(locator + 8)), 56);
-      if (zip64.readUInt32LE(0) !== 0x06064b50) throw new Error(`${file}: bad zip64 end of central directory`);
-      cdSize = Number(zip64.readBigUInt64LE(40));
-      cdOffset = Number(zip64.readBigUInt64LE(48));
-    }
-    const cd = read(cdOffset, cdSize);
-    let p = 0;
-    while (p + 46 <= cd.length && cd.readUInt32LE(p) === 0x02014b50) {
-      const method = cd.readUInt16LE(p + 10);
-      let compressed = cd.readUInt32LE(p + 20);
-      const nameLength = cd.readUInt16LE(p + 28);
-      const extraLength = cd.readUInt16LE(p + 30);
-      const commentLength = cd.readUInt16LE(p + 32);
-      let localOffset = cd.readUInt32LE(p + 42);
-      const name = cd.toString('utf8', p + 46, p + 46 + nameLength);
-      if (name === entryName) {
-        if (compressed === 0xffffffff || localOffset === 0xffffffff) {
-          // zip64 extra field (id 1): uncompressed, compressed, local offset — each present only if overflowed
-          let q = p + 46 + nameLength;
-          const end = q + extraLength;
-          while (q + 4 <= end) {
-            const id = cd.readUInt16LE(q);
-            const length = cd.readUInt16LE(q + 2);
-            if (id === 1) {
-              let r = q + 4;
-              if (cd.readUInt32LE(p + 24) === 0xffffffff) r += 8;
-              if (compressed === 0xffffffff) {
-                compressed = Number(cd.readBigUInt64LE(r));
-                r += 8;
-              }
-              if (localOffset === 0xffffffff) localOffset = Number(cd.readBigUInt64LE(r));
-            }
-            q += 4 + length;
-          }
-        }
-        const local = read(localOffset, 30);
-        if (local.readUInt32LE(0) !== 0x04034b50) throw new Error(`${file}: bad local header for ${entryName}`);
-        const dataStart = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-        const data = read(dataStart, compressed);
-        if (method === 0) return data;
-        if (method === 8) return zlib.inflateRawSync(data);
-        throw new Error(`${file}: ${entryName} uses unsupported compression method ${method}`);
-      }
-      p += 46 + nameLength + extraLength + commentLength;
-    }
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Main attributes of a jar's `META-INF/MANIFEST.MF` (e.g. `Main-Class`, `Flink-Version`); {} if it has none. */
-export function readJarManifest(jar: string): Record<string, string> {
-  const data = readZipEntry(jar, 'META-INF/MANIFEST.MF');
-  if (!data) return {};
-  const attributes: Record<string, string> = {};
-  let last: string | undefined;
-  for (const line of data.toString('utf8').split(/\r?\n/)) {
-    if (line === '') {
-      if (Object.keys(attributes).length > 0) break; // end of the main section
-      continue;
-    }
-    if (line.startsWith(' ') && last) {
-      attributes[last] += line.slice(1);
-      continue;
-    }
-    const colon = line.indexOf(': ');
-    if (colon > 0) {
-      last = line.slice(0, colon);
-      attributes[last] = line.slice(colon + 2);
-    }
-  }
-  return attributes;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The Flink runtime (java/flink-runtime): launcher jar + Flink's jars from the local Maven repository
@@ -177,105 +68,14 @@ export interface FlinkRuntime {
   classpath: string[];
 }
 
-function newestMtime(file: string): number {
-  const stat = fs.statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const name of fs.readdirSync(file)) newest = Math.max(newest, newestMtime(path.join(file, name)));
-  return newest;
-}
-
-function readClasspath(file: string): string[] | undefined {
-  try {
-    const entries = fs.readFileSync(file, 'utf8').trim().split(path.delimiter).filter(Boolean);
-    return entries.length > 0 && entries.every((entry) => fs.existsSync(entry)) ? entries : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lock folder with the holder's pid (stale locks of dead processes are taken over). */
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(dir, '.build-lock');
-  fs.mkdirSync(dir, { recursive: true });
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = 0;
-      try {
-        holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
-      } catch {
-        // being written
-      }
-      if (holder && !processAlive(holder)) {
-        fs.rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock} (pid ${holder})`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** Runs Maven in `cwd` with JDK 17; offline first, online (Maven Central) only if that fails. */
-export async function runMaven(cwd: string, javaHome: string, args: readonly string[]): Promise<void> {
-  const mvn = process.env.LOCAL_STACK_MVN || (process.platform === 'win32' ? 'mvn.cmd' : 'mvn');
-  const attempt = (offline: boolean) =>
-    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(mvn, ['-B', '--no-transfer-progress', '-q', ...(offline ? ['-o'] : []), ...args], {
-        cwd,
-        env: { ...process.env, JAVA_HOME: javaHome },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        output += chunk;
-      });
-      child.on('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'ENOENT'
-            ? new Error(`Maven (${mvn}) not found on PATH; install maven or set LOCAL_STACK_MVN`)
-            : err,
-        ),
-      );
-      child.on('close', (code) => resolve({ code, output }));
-    });
-  let result = await attempt(true);
-  if (result.code !== 0) result = await attempt(false);
-  if (result.code !== 0) {
-    throw new Error(`mvn ${args.join(' ')} failed in ${cwd} (exit ${result.code}):\n${result.output.slice(-4000)}`);
-  }
-}
-
 const runtimeBuilds = new Map<string, Promise<FlinkRuntime>>();
 
 /**
  * Builds `java/flink-runtime` (the launcher, and Flink's runtime classpath) with Maven and JDK 17 unless it is up to
- * date, and returns it. The first build resolves Flink from Maven Central into ~/.m2 (about 125 MB of jars); later
- * calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is resolved once into
- * `target/classpath-<version>.txt` (the launcher jar is the same).
+ * date, and returns it. The build goes to the cache folder (`~/.cache/pipeline/flink-runtime-<source hash>`, or under
+ * PIPELINE_CACHE_DIR), never into the installed package. The first build resolves Flink from Maven Central into ~/.m2
+ * (about 125 MB of jars); later calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is
+ * resolved once into `target/classpath-<version>.txt` of that folder (the launcher jar is the same).
  */
 export function ensureFlinkRuntime(
   options: { flinkVersion?: string | undefined; javaHome?: string | undefined } = {},
@@ -294,48 +94,39 @@ export function ensureFlinkRuntime(
 }
 
 async function buildRuntime(version: string, javaHome: string): Promise<FlinkRuntime> {
-  const moduleDir = path.join(localStackPackageRoot(), 'java', 'flink-runtime');
-  const target = path.join(moduleDir, 'target');
+  const { dir } = await buildIfStale({
+    name: 'flink-runtime',
+    sourceDir: javaModuleDir('flink-runtime'),
+    outputs: ['target/flink-runtime.jar'],
+    classpathFiles: ['target/classpath.txt'],
+    javaHome,
+    downloadNote: 'about 125 MB into ~/.m2',
+  });
+  const target = path.join(dir, 'target');
   const launcherJar = path.join(target, 'flink-runtime.jar');
-  const stamp = path.join(target, 'build-stamp');
-  const defaultClasspath = path.join(target, 'classpath.txt');
-  const sources = () =>
-    Math.max(newestMtime(path.join(moduleDir, 'pom.xml')), newestMtime(path.join(moduleDir, 'src')));
-  const launcherUpToDate = () =>
-    fs.existsSync(stamp) &&
-    fs.existsSync(launcherJar) &&
-    fs.statSync(stamp).mtimeMs >= sources() &&
-    readClasspath(defaultClasspath) !== undefined;
-
-  if (!launcherUpToDate()) {
-    await withLock(target, async () => {
-      if (launcherUpToDate()) return;
-      await runMaven(moduleDir, javaHome, ['package']);
-      fs.writeFileSync(stamp, `${new Date().toISOString()} java ${javaHome}\n`);
-    });
-  }
   if (version === FLINK_VERSION) {
-    const classpath = readClasspath(defaultClasspath);
-    if (!classpath) throw new Error(`${defaultClasspath} is missing or lists missing jars after the build`);
+    const classpath = readClasspathFile(path.join(target, 'classpath.txt'));
+    if (!classpath) throw new Error(`${target}/classpath.txt is missing or lists missing jars after the build`);
     return { version, launcherJar, classpath };
   }
+  // The build folder is per source hash, so a classpath file there is as fresh as the module.
   const versionClasspath = path.join(target, `classpath-${version}.txt`);
-  const fresh = () =>
-    fs.existsSync(versionClasspath) &&
-    fs.statSync(versionClasspath).mtimeMs >= sources() &&
-    readClasspath(versionClasspath) !== undefined;
-  if (!fresh()) {
-    await withLock(target, async () => {
-      if (fresh()) return;
-      await runMaven(moduleDir, javaHome, [
-        'dependency:build-classpath',
-        `-Dflink.version=${version}`,
-        `-Dmdep.outputFile=${versionClasspath}`,
-        '-DincludeScope=runtime',
-      ]);
+  if (!readClasspathFile(versionClasspath)) {
+    await withLock(path.join(target, '.classpath-lock'), async () => {
+      if (readClasspathFile(versionClasspath)) return;
+      await runMaven({
+        cwd: dir,
+        javaHome,
+        args: [
+          'dependency:build-classpath',
+          `-Dflink.version=${version}`,
+          `-Dmdep.outputFile=${versionClasspath}`,
+          '-DincludeScope=runtime',
+        ],
+      });
     });
   }
-  const classpath = readClasspath(versionClasspath);
+  const classpath = readClasspathFile(versionClasspath);
   if (!classpath) throw new Error(`${versionClasspath} is missing or lists missing jars after the build`);
   return { version, launcherJar, classpath };
 }
@@ -371,7 +162,7 @@ export interface StartFlinkJobOptions {
   flinkConf?: Record<string, FlinkConfValue>;
   /** Extra JVM options, after the defaults. */
   jvmArgs?: readonly string[];
-  /** Extra environment variables for the JVM (only PATH, HOME, LANG, TZ and the like are passed through). */
+  /** Extra environment variables for the JVM (only PATH, HOME, TMPDIR, LANG, TZ and the like are passed through). */
   env?: Record<string, string>;
   /** Root log level of the job's log4j configuration. Default 'INFO'. */
   logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -416,36 +207,6 @@ export interface FlinkJob {
   stop(): Promise<void>;
 }
 
-const liveJobs = new Map<ChildProcess, string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [child, scratch] of liveJobs) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // gone
-      }
-      try {
-        fs.rmSync(scratch, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return pid > 0 && processAlive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function propertiesLine(key: string, value: string): string {
   const escapeText = (text: string, isKey: boolean) =>
     text
@@ -457,7 +218,6 @@ function propertiesLine(key: string, value: string): string {
   return `${escapeText(key, true)}=${escapeText(value, false)}`;
 }
 
-const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'USERPROFILE'];
 const RESERVED_CONF = [
   'rest.port',
   'rest.bind-port',
@@ -499,10 +259,10 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   const jdk = findJdk({ javaHome: options.javaHome });
   const runtime = await ensureFlinkRuntime({ flinkVersion, javaHome: jdk.home });
 
-  const dir = path.resolve(options.stateDir ?? defaultStateDir(), 'flink', name);
+  const dir = path.join(ensureStateDir(options.stateDir), 'flink', name);
   fs.mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'launcher.pid');
-  const running = readPid(pidFile);
+  const running = readLivePid(pidFile);
   if (running)
     throw new Error(`a Flink job (pid ${running}) is already running in ${dir}; stop it or use another name`);
   const scratch = path.join(dir, 'tmp');
@@ -570,67 +330,27 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     '--',
     ...(options.args ?? []),
   ];
-  const env: Record<string, string> = {};
-  for (const key of PASS_ENV) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  Object.assign(env, { JAVA_HOME: jdk.home }, options.env ?? {});
-
   const logFile = path.join(dir, 'flink.log');
-  const fd = fs.openSync(logFile, 'a');
-  fs.writeSync(fd, `\n===== local-stack: starting Flink job ${mainClass} ${new Date().toISOString()} =====\n`);
-  let child: ChildProcess;
-  try {
-    child = spawn(jdk.java, args, { cwd: dir, env, stdio: ['pipe', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
-  let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedFlag = true;
-      liveJobs.delete(child);
-      resolve({ code, signal });
-    });
-    child.once('error', () => {
-      exitedFlag = true;
-      liveJobs.delete(child);
-      resolve({ code: null, signal: null });
-    });
+  const launch = await spawnChild({
+    command: jdk.java,
+    args,
+    env: { JAVA_HOME: jdk.home, ...(options.env ?? {}) },
+    cwd: dir,
+    logFile,
+    appendLog: true,
+    logHeader: `\n===== local-stack: starting Flink job ${mainClass} ${new Date().toISOString()} =====\n`,
+    stdin: 'pipe',
+    onParentExit: () => fs.rmSync(scratch, { recursive: true, force: true }),
   });
-  child.unref();
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  child.stdin?.on('error', () => undefined);
-  installExitHook();
-  liveJobs.set(child, scratch);
-  if (child.pid === undefined) {
-    await exited;
-    throw new Error(`could not start ${jdk.java}`);
-  }
-  const pid = child.pid;
+  const pid = launch.pid;
+  const exited = launch.exited;
   fs.writeFileSync(pidFile, String(pid));
   const restUrl = `http://127.0.0.1:${restPort}`;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (!exitedFlag) {
-        child.kill('SIGTERM');
-        const grace = options.stopTimeoutMs ?? 20_000;
-        // Cleared once the JVM exits: a pending grace timer would keep this process alive after stop().
-        let graceTimer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<boolean>((resolve) => {
-          graceTimer = setTimeout(() => resolve(true), grace);
-        });
-        const timedOut = await Promise.race([exited.then(() => false), graceOver]);
-        clearTimeout(graceTimer);
-        if (timedOut && !exitedFlag) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      child.stdin?.destroy();
+      await launch.stop(options.stopTimeoutMs ?? 20_000);
       fs.rmSync(scratch, { recursive: true, force: true });
       fs.rmSync(pidFile, { force: true });
     })();
@@ -649,7 +369,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   let lastProblem = 'no answer yet';
   try {
     while (!jobId) {
-      if (exitedFlag) {
+      if (launch.hasExited()) {
         const { code, signal } = await exited;
         throw new Error(
           `Flink JVM exited during startup (code ${code ?? '-'}, signal ${signal ?? '-'}); log ${logFile}:\n` +
@@ -700,7 +420,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     dir,
     logFile,
     get running() {
-      return !exitedFlag;
+      return !launch.hasExited();
     },
     exited,
     jobs,

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLINK_VERSION } from '@pipeline/local-stack';
 import { describe, expect, it } from 'vitest';
 import {
-  flinkSqlPackageRoot,
   KINESIS_CONNECTOR,
   OPENSEARCH_CONNECTOR,
   packageApplicationJar,
   RUNNER_FLINK_VERSION,
-  writeParamsFile,
+  runnerPackageRoot,
 } from '../../src/index.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,22 +28,7 @@ describe('runner versions', () => {
   });
 
   it('finds its package root', () => {
-    expect(flinkSqlPackageRoot()).toBe(packageRoot);
-  });
-});
-
-describe('writeParamsFile', () => {
-  it('writes typed values and refuses others', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flink-sql-params-'));
-    try {
-      const file = path.join(dir, 'p.json');
-      writeParamsFile(file, { a: 'x', b: 1.5, c: true, d: null });
-      expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ a: 'x', b: 1.5, c: true, d: null });
-      expect(() => writeParamsFile(file, { n: Number.NaN })).toThrow(/parameter n/);
-      expect(() => writeParamsFile(file, { o: {} as unknown as string })).toThrow(/parameter o/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    expect(runnerPackageRoot()).toBe(packageRoot);
   });
 });
 

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { type EngineProcess, logTail, spawnEngine } from './internal/child.js';
-import { KinesisApiError, kinesisCall } from './internal/http-json.js';
-import { freePort } from './internal/ports.js';
-import { resolvePackageFile } from './internal/resolve.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ChildHandle, logTail, spawnEngine } from '../internal/child.js';
+import { KinesisApiError, kinesisCall } from '../internal/http-json.js';
+import { freePort } from '../internal/ports.js';
+import { resolvePackageFile } from '../internal/resolve.js';
+import { ensureStateDir } from '../internal/state-dir.js';
 
-export { KinesisApiError } from './internal/http-json.js';
+export { KinesisApiError } from '../internal/http-json.js';
+export { defaultStateDir } from '../internal/state-dir.js';
 
 /** `kinesis-mock` = npm `kinesis-local` (API fidelity); `kinesalite` = volume (fast, PROVISIONED + StreamName only). */
 export type KinesisEngine = 'kinesis-mock' | 'kinesalite';
@@ -98,22 +101,6 @@ const KINESIS_MOCK_DURATIONS = [
   'STOP_STREAM_ENCRYPTION_DURATION',
 ] as const;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** `<nearest ancestor with pnpm-workspace.yaml or .git>/.local-stack`, else `<cwd>/.local-stack`. */
-export function defaultStateDir(): string {
-  const cwd = process.cwd();
-  let dir = cwd;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'pnpm-workspace.yaml')) || fs.existsSync(path.join(dir, '.git'))) {
-      return path.join(dir, '.local-stack');
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.join(cwd, '.local-stack');
-    dir = parent;
-  }
-}
-
 function assertPortFree(port: number, what: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const server = net.createServer();
@@ -145,7 +132,7 @@ class Emulator implements KinesisEmulator {
     readonly region: string,
     readonly accountId: string,
     readonly logFile: string,
-    private readonly proc: EngineProcess,
+    private readonly proc: ChildHandle,
   ) {
     this.endpoint = `http://127.0.0.1:${port}`;
     this.pid = proc.pid;
@@ -198,7 +185,7 @@ class Emulator implements KinesisEmulator {
   }
 }
 
-async function waitReady(proc: EngineProcess, endpoint: string, label: string, logFile: string, timeoutMs: number) {
+async function waitReady(proc: ChildHandle, endpoint: string, label: string, logFile: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   const died = proc.exited.then(({ code, signal }) => ({ code, signal }));
@@ -243,7 +230,7 @@ export async function startKinesis(options: StartKinesisOptions = {}): Promise<K
   const accountId = options.accountId ?? '000000000000';
   if (!/^\d{12}$/.test(accountId)) throw new TypeError(`accountId must be 12 digits, got ${accountId}`);
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const stateDir = path.resolve(options.stateDir ?? defaultStateDir());
+  const stateDir = ensureStateDir(options.stateDir);
   const logsDir = path.join(stateDir, 'logs');
   fs.mkdirSync(logsDir, { recursive: true });
 

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { kinesisCall } from './internal/http-json.js';
-import { mulberry32 } from './internal/prng.js';
+import { mulberry32 } from '@pipeline/commons';
+import { kinesisCall } from '../internal/http-json.js';
 import {
   type InjectedFailure,
   mergeResults,
   type PutRecordsResultEntry,
   splitEntries,
-} from './internal/put-records.js';
+} from '../internal/put-records.js';
 import {
   entryHashKey,
   findShard,
@@ -15,82 +14,28 @@ import {
   openShardRanges,
   type ShardRange,
   streamNameOf,
-} from './internal/shard-map.js';
-import { ShardBudget } from './internal/token-bucket.js';
+} from '../internal/shard-map.js';
+import { ShardBudget } from '../internal/token-bucket.js';
+import {
+  type FaultCounts,
+  type FaultProxyOptions,
+  type FaultRates,
+  type HeldRequest,
+  type ShardRateLimit,
+  validateFaults,
+  validateLimit,
+  zeroCounts,
+} from './fault-options.js';
+import { AMZ_JSON, filterHeaders, isRecord, parseMaybe, readBody, sendError, sendJson } from './proxy-http.js';
 
-/** Fault probabilities (0..1, default 0) and added latency. */
-export interface FaultRates {
-  /** Per PutRecords entry: answer it with ErrorCode ProvisionedThroughputExceededException (not forwarded). */
-  recordThroughputExceeded?: number;
-  /** Per PutRecords entry: answer it with ErrorCode InternalFailure (not forwarded). */
-  recordInternalFailure?: number;
-  /** Per request: HTTP 500 `{"__type":"InternalFailure"}` without forwarding. */
-  http500?: number;
-  /** Per request: HTTP 503 `{"__type":"ServiceUnavailable"}` without forwarding. */
-  http503?: number;
-  /** Per request: destroy the client socket, never forward (the request never arrived). */
-  resetBeforeForward?: number;
-  /** Per request: forward, then destroy the client socket instead of answering (the write happened; retry duplicates). */
-  resetAfterForward?: number;
-  /** Delay added to each request, ms. */
-  latencyMs?: number;
-}
-
-/** Per-shard write limits; AWS: 1_048_576 bytes/s and 1000 records/s. */
-export interface ShardRateLimit {
-  bytesPerSecond: number;
-  recordsPerSecond: number;
-}
-
-/** The real per-shard write limits of Kinesis Data Streams. */
-export const KINESIS_SHARD_LIMIT: Readonly<ShardRateLimit> = Object.freeze({
-  bytesPerSecond: 1_048_576,
-  recordsPerSecond: 1000,
-});
-
-export interface FaultProxyOptions {
-  /** Emulator endpoint, e.g. `http://127.0.0.1:4568`. */
-  target: string;
-  /** Port on 127.0.0.1. Default: a free port. */
-  port?: number;
-  faults?: FaultRates;
-  /** X-Amz-Target operations the faults apply to. Default `['PutRecords', 'PutRecord']`. */
-  operations?: string[];
-  /**
-   * When set, enforce per-shard write limits on PutRecords/PutRecord (whatever `operations` says): entries over a
-   * shard's token buckets get ProvisionedThroughputExceededException, the rest are forwarded.
-   */
-  shardRateLimit?: ShardRateLimit | null;
-  /** Seed of the PRNG behind the fault decisions. Default: random. */
-  seed?: number;
-}
-
-export interface FaultCounts {
-  /** Requests received (all operations). */
-  requests: number;
-  /** Requests forwarded to the target. */
-  forwarded: number;
-  /** PutRecords/PutRecord entries forwarded to the target. */
-  entriesForwarded: number;
-  recordThroughputExceeded: number;
-  recordInternalFailure: number;
-  /** Entries rejected by the shard rate limit. */
-  rateLimited: number;
-  http500: number;
-  http503: number;
-  resetBeforeForward: number;
-  resetAfterForward: number;
-  /** PutRecords/PutRecord entries that were forwarded but whose response was lost. */
-  entriesInResetAfterForward: number;
-}
-
-export interface HeldRequest {
-  readonly operation: string;
-  /** The request body: parsed JSON, or the raw text if it is not JSON. */
-  readonly body: unknown;
-  /** Lets the request continue (faults, rate limit, forwarding). Idempotent. */
-  release(): void;
-}
+export {
+  type FaultCounts,
+  type FaultProxyOptions,
+  type FaultRates,
+  type HeldRequest,
+  KINESIS_SHARD_LIMIT,
+  type ShardRateLimit,
+} from './fault-options.js';
 
 type RequestFault = 'resetBeforeForward' | 'http500' | 'http503' | 'resetAfterForward';
 const REQUEST_FAULTS: readonly RequestFault[] = ['resetBeforeForward', 'http500', 'http503', 'resetAfterForward'];
@@ -101,102 +46,7 @@ interface EntryDecision {
 }
 
 const PUT_OPERATIONS = new Set(['PutRecords', 'PutRecord']);
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-  'expect',
-  'host',
-]);
-const AMZ_JSON = 'application/x-amz-json-1.1';
 const SHARD_MAP_TTL_MS = 1_000;
-
-function zeroCounts(): FaultCounts {
-  return {
-    requests: 0,
-    forwarded: 0,
-    entriesForwarded: 0,
-    recordThroughputExceeded: 0,
-    recordInternalFailure: 0,
-    rateLimited: 0,
-    http500: 0,
-    http503: 0,
-    resetBeforeForward: 0,
-    resetAfterForward: 0,
-    entriesInResetAfterForward: 0,
-  };
-}
-
-function validateFaults(faults: FaultRates): FaultRates {
-  for (const [key, value] of Object.entries(faults)) {
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`fault ${key} must be a number`);
-    if (key === 'latencyMs') {
-      if (value < 0) throw new RangeError('latencyMs must be >= 0');
-    } else if (value < 0 || value > 1) {
-      throw new RangeError(`fault ${key} must be a probability 0..1, got ${value}`);
-    }
-  }
-  return { ...faults };
-}
-
-function validateLimit(limit: ShardRateLimit | null | undefined): ShardRateLimit | null {
-  if (limit === null || limit === undefined) return null;
-  if (!(limit.bytesPerSecond > 0) || !(limit.recordsPerSecond > 0)) {
-    throw new RangeError('shardRateLimit.bytesPerSecond and recordsPerSecond must be > 0');
-  }
-  return { bytesPerSecond: limit.bytesPerSecond, recordsPerSecond: limit.recordsPerSecond };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readBody(stream: http.IncomingMessage): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-    stream.on('aborted', () => reject(new Error('request aborted')));
-  });
-}
-
-function parseMaybe(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function filterHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
-  }
-  return out;
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
-  res.writeHead(status, {
-    ...headers,
-    'content-type': AMZ_JSON,
-    'content-length': String(payload.length),
-    'x-amzn-requestid': randomUUID(),
-  });
-  res.end(payload);
-}
-
-function sendError(res: http.ServerResponse, status: number, type: string, message: string) {
-  sendJson(res, status, { __type: type, message }, { 'x-amzn-errortype': type });
-}
 
 function entryBytes(entry: Record<string, unknown>): number {
   const data = typeof entry.Data === 'string' ? Buffer.byteLength(entry.Data, 'base64') : 0;

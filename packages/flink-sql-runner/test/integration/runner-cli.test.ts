@@ -3,12 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultStateDir, ensureFlinkRuntime, FLINK_JAVA17_OPTIONS, findJdk } from '@pipeline/local-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageApplicationJar, RUNNER_MAIN_CLASS, runnerJarPath, writeParamsFile } from '../../src/index.js';
+import { ensureRunnerJar, packageApplicationJar, RUNNER_MAIN_CLASS, runnerJarPath } from '../../src/index.js';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(defaultStateDir(), `flink-sql-cli-${process.pid}`);
 let java = '';
 let runtimeClasspath: string[] = [];
@@ -16,6 +14,11 @@ let runtimeClasspath: string[] = [];
 const SQL = `CREATE TABLE src (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '\${rows}');
 CREATE TABLE dst (id BIGINT, tag STRING) WITH ('connector' = 'blackhole');
 INSERT INTO dst SELECT id, \${tag} FROM src WHERE id > \${minId};`;
+
+/** The runner's `--params` file (plain values; `@pipeline/flink-sql`'s writeParamsFile writes the same JSON). */
+function writeParamsFile(file: string, params: Record<string, string | number>): void {
+  fs.writeFileSync(file, JSON.stringify(params));
+}
 
 function run(jar: string, args: string[]): { status: number | null; stderr: string; stdout: string } {
   const result = spawnSync(
@@ -27,10 +30,7 @@ function run(jar: string, args: string[]): { status: number | null; stderr: stri
 }
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [path.join(packageRoot, 'scripts', 'build-runner.mjs')], {
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
+  await ensureRunnerJar();
   const jdk = findJdk();
   java = jdk.java;
   runtimeClasspath = (await ensureFlinkRuntime({ javaHome: jdk.home })).classpath;
