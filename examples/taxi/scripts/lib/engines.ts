@@ -1,0 +1,103 @@
+/**
+ * The engines of a run: kinesis-mock and OpenSearch from @pipeline/local-stack, the analyses' Flink SQL job on a local
+ * MiniCluster (the same runner jar Managed Flink runs), and the clean state folder they live in.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { flinkSqlPackageRoot, packageApplicationJar, RUNNER_MAIN_CLASS, writeParamsFile } from '@pipeline/flink-sql';
+import { defaultStateDir, type FlinkJob, type LocalStack, startFlinkJob, startStack } from '@pipeline/local-stack';
+import { type Analysis, type EngineEndpoints, mergedParameters } from './analyses.js';
+
+export const STREAM = 'trips';
+
+/** `.local-stack/taxi-run` at the repository root. */
+export function runStateDir(): string {
+  return path.join(defaultStateDir(), 'taxi-run');
+}
+
+/**
+ * Removes everything a previous run left (OpenSearch data, the Firehose checkpoint and bucket, Flink's folder), so each
+ * run starts clean against fresh engines: a checkpoint of an earlier kinesis-mock would point at records that are gone.
+ */
+export function cleanRunState(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * The Flink SQL runner jar (Maven, offline when cached; a no-op when up to date). THE ONE PLACE that builds it: when
+ * @pipeline/flink-sql-runner's `ensureRunnerJar()` lands, this function becomes a call to it.
+ */
+export function buildRunnerJar(): void {
+  const built = spawnSync(
+    process.execPath,
+    [path.join(flinkSqlPackageRoot(), 'scripts', 'build-runner.mjs'), '--quiet'],
+    { encoding: 'utf8' },
+  );
+  if (built.status !== 0) {
+    throw new Error(`building the Flink SQL runner jar failed:\n${built.stderr}${built.stdout}`.trimEnd());
+  }
+}
+
+/** kinesis-mock with a one-shard stream (one shard keeps pickup order, so no record is late) and OpenSearch. */
+export function startEngines(dir: string): Promise<LocalStack> {
+  return startStack({
+    stateDir: dir,
+    kinesis: { engine: 'kinesis-mock', streams: { [STREAM]: 1 } },
+    opensearch: { name: 'taxi-run', clean: true, heap: '512m' },
+  });
+}
+
+/** Creates an index with one shard, no replicas and the given mapping. */
+export async function createIndex(url: string, index: string, mappings: unknown): Promise<void> {
+  const res = await fetch(`${url}/${index}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings }),
+  });
+  if (!res.ok) throw new Error(`creating index ${index}: ${res.status} ${await res.text()}`);
+}
+
+/** Every analysis in one application jar and one Flink job (parallelism 1), reading the stream from TRIM_HORIZON. */
+export async function startAnalysesJob(
+  dir: string,
+  analyses: readonly Analysis[],
+  endpoints: EngineEndpoints,
+): Promise<FlinkJob> {
+  for (const analysis of analyses) await createIndex(endpoints.opensearchUrl, analysis.index, analysis.mapping);
+  const appJar = await packageApplicationJar({
+    sql: Object.fromEntries(analyses.map((a) => [a.sqlFile, a.sql])),
+    out: path.join(dir, 'app.jar'),
+  });
+  const paramsFile = path.join(dir, 'params.json');
+  writeParamsFile(paramsFile, mergedParameters(analyses, endpoints));
+  return startFlinkJob({
+    jar: appJar,
+    mainClass: RUNNER_MAIN_CLASS,
+    args: ['--params', paramsFile],
+    stateDir: dir,
+    name: 'taxi-run',
+    heap: '1g',
+    flinkConf: { 'parallelism.default': 1 },
+  });
+}
+
+/**
+ * Flink's `numLateRecordsDropped`, summed over the operators that report it (REST metrics; the REST metric store is
+ * refreshed every 10 s). Undefined while no operator reports it yet.
+ */
+export async function lateRecordsDropped(job: FlinkJob): Promise<number | undefined> {
+  const detail = await job.rest<{ vertices: Array<{ id: string }> }>(`/jobs/${job.jobId}`);
+  let total: number | undefined;
+  for (const vertex of detail.vertices) {
+    const base = `/jobs/${job.jobId}/vertices/${vertex.id}/metrics`;
+    const ids = (await job.rest<Array<{ id: string }>>(base))
+      .map((m) => m.id)
+      .filter((metric) => metric.endsWith('numLateRecordsDropped'));
+    if (ids.length === 0) continue;
+    const values = await job.rest<Array<{ value: string }>>(`${base}?get=${ids.join(',')}`);
+    for (const v of values) total = (total ?? 0) + Number(v.value);
+  }
+  return total;
+}
