@@ -1,3 +1,4 @@
+export * from './event-source.js';
 export type { FaultCounts, FaultProxyOptions, FaultRates, HeldRequest, ShardRateLimit } from './fault-proxy.js';
 export { KINESIS_SHARD_LIMIT, KinesisFaultProxy } from './fault-proxy.js';
 export {
