@@ -11,19 +11,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fullJitterDelay } from '@pipeline/commons';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { KinesisApiError, kinesisCall } from './internal/http-json.js';
 
-/** A Lambda handler for Kinesis events (what `@pipeline/opensearch-sink`'s `createKinesisHandler` returns). */
-export type KinesisEventHandler = (
-  event: KinesisStreamEvent,
-  context: Context,
-) =>
-  | Promise<KinesisStreamBatchResponse | undefined | null | void>
-  | KinesisStreamBatchResponse
-  | undefined
-  | null
-  | void;
+/**
+ * A Lambda handler for Kinesis events (what `@pipeline/opensearch-sink`'s `createKinesisHandler` returns). Its answer
+ * (or the promise's value) is read as Lambda reads it: a `KinesisStreamBatchResponse` with `reportBatchItemFailures`,
+ * anything else is a success.
+ */
+export type KinesisEventHandler = (event: KinesisStreamEvent, context: Context) => unknown;
 
 /** Why records were given up on (Lambda's on-failure destination gets the same information). */
 export interface DiscardedBatch {
