@@ -25,7 +25,7 @@ export interface PutCounters {
   lastPickup: number | undefined;
   /** The first trip read (the template of the closing record). */
   first: Trip | undefined;
-  /** `<window start ms>|<vendorId>` of every 1-minute window with a trip: the documents the trip-stats job must write. */
+  /** `<window start ms>|<vendorId>` of every 1-minute window with an accepted trip: the documents trip-stats must write. */
   readonly windows: Set<string>;
   startedAt: number | undefined;
   endedAt: number | undefined;
@@ -51,6 +51,10 @@ export function createProducer(endpoint: string, region: string, stream: string)
     clientConfig: { endpoint, region, credentials: { ...LOCAL_CREDENTIALS }, requestHandler: new NodeHttpHandler() },
     aggregationEnabled: true,
     maxConnections: 1,
+    // The workshop's KPL settings wait 60 s for a request; an emulator on a busy laptop needs them too (a timed-out
+    // request may still have been applied, and its retry would duplicate records).
+    requestTimeout: 60_000,
+    recordTtl: 180_000,
   });
 }
 
@@ -63,6 +67,9 @@ export async function putTrips(
   onFailure: (id: string, message: string) => void,
 ): Promise<void> {
   const ids = fs.createWriteStream(idsFile);
+  // Window keys of the records in flight, by source position: a window counts once a trip in it was accepted.
+  const inFlight = new Map<number, string>();
+  let position = 0;
   async function* records() {
     for await (const trip of trips) {
       counters.read++;
@@ -71,14 +78,17 @@ export async function putTrips(
       const pickup = parseTimestamp(trip.pickupDate);
       counters.firstPickup = Math.min(counters.firstPickup ?? pickup, pickup);
       counters.lastPickup = Math.max(counters.lastPickup ?? pickup, pickup);
-      counters.windows.add(`${Math.floor(pickup / MINUTE) * MINUTE}|${trip.vendorId}`);
+      inFlight.set(position++, `${Math.floor(pickup / MINUTE) * MINUTE}|${trip.vendorId}`);
       yield { partitionKey: trip.id, data: JSON.stringify(trip) };
     }
   }
   try {
     for await (const outcome of producer.putAll(records())) {
+      const window = inFlight.get(outcome.index);
+      inFlight.delete(outcome.index);
       if (outcome.ok) {
         counters.put++;
+        if (window !== undefined) counters.windows.add(window);
         if (!ids.write(`${outcome.record.partitionKey}\n`)) await once(ids, 'drain');
       } else {
         counters.failed++;

@@ -21,7 +21,15 @@ import { type Leg, waitForLegs } from './legs.js';
 import { countDocuments } from './opensearch.js';
 import { createProducer, newPutCounters, type PutCounters, putTrips } from './produce.js';
 import { ProgressLine } from './progress.js';
-import { type Check, openBucketViews, printChecks, reconcileAnalysis, reconcileDelivery } from './reconcile.js';
+import { RAW_TRIPS_INDEX, type RawTripsLeg, startRawTripsLeg } from './raw-trips-leg.js';
+import {
+  type Check,
+  openBucketViews,
+  printChecks,
+  reconcileAnalysis,
+  reconcileDelivery,
+  reconcileRawIndex,
+} from './reconcile.js';
 import { PeakRss } from './rss.js';
 import { paced, tripSource } from './trip-source.js';
 
@@ -35,6 +43,7 @@ interface Running {
   delivery?: FirehoseDelivery;
   producer?: KinesisProducer;
   client?: Client;
+  raw?: RawTripsLeg;
   stopExtras: Array<() => Promise<void>>;
 }
 
@@ -42,6 +51,7 @@ async function shutdown(r: Running): Promise<void> {
   await r.producer?.close({ deadline: Date.now() + 5000 });
   for (const stop of r.stopExtras.reverse()) await stop().catch(() => {});
   await r.delivery?.stop().catch(() => {});
+  await r.raw?.stop().catch(() => {});
   await r.job?.stop();
   await r.client?.close();
   await r.stack?.stop();
@@ -77,7 +87,7 @@ function startProgress(
         windowsArrived,
         windowsExpected: counters.windows.size,
         lateDropped: late.value,
-        rawDocuments: 0,
+        rawDocuments: r.raw?.sink.stats.indexed ?? 0,
         parquetRows: r.delivery?.stats.rows ?? 0,
       });
     } catch {
@@ -98,11 +108,11 @@ function startProgress(
 }
 
 function legTable(legs: readonly Leg[], startedAt: number, write: (line: string) => void): void {
-  write('leg                                          wall time     records/s');
+  write('leg                                                wall time     records/s');
   for (const leg of legs) {
     const seconds = ((leg.doneAt ?? Date.now()) - startedAt) / 1000;
     write(
-      `${leg.name.padEnd(44)} ${`${seconds.toFixed(1)} s`.padStart(9)} ${Math.round(leg.trips / seconds)
+      `${leg.name.padEnd(50)} ${`${seconds.toFixed(1)} s`.padStart(9)} ${Math.round(leg.trips / seconds)
         .toLocaleString('en-US')
         .padStart(13)}`,
     );
@@ -133,6 +143,7 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     log('starting the Flink SQL job on a local MiniCluster…');
     r.job = await startAnalysesJob(dir, ANALYSES, endpoints);
     r.delivery = await startFirehoseLeg(dir, kinesis.endpoint, STREAM);
+    r.raw = await startRawTripsLeg(dir, kinesis.endpoint, STREAM, opensearch.url, log);
     // The SDK's notice that its 2027 releases need Node 22 is not news to this run (the project is on Node 20).
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     r.producer = createProducer(kinesis.endpoint, kinesis.region, STREAM);
@@ -167,6 +178,12 @@ export async function runPipeline(options: RunOptions): Promise<number> {
         delivered: () => countDocuments(client, ANALYSES[0]?.index ?? 'trip-stats'),
       },
       {
+        name: 'Kinesis -> Lambda (opensearch-sink) -> OpenSearch',
+        target: counters.put + 1,
+        trips: counters.put,
+        delivered: () => countDocuments(client, RAW_TRIPS_INDEX),
+      },
+      {
         name: 'Kinesis -> Firehose -> Lambda -> Parquet',
         target: counters.put + 1,
         trips: counters.put,
@@ -183,6 +200,7 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     const duck = await (await DuckDBInstance.create()).connect();
     await openBucketViews(duck, bucketDir(dir), idsFile);
     const checks: Check[] = [...(await reconcileDelivery(duck, counters))];
+    checks.push(await reconcileRawIndex(client, RAW_TRIPS_INDEX, counters));
     for (const analysis of ANALYSES) checks.push(await reconcileAnalysis(duck, client, analysis));
     late.value = await lateRecordsDropped(r.job);
     checks.push({
