@@ -7,11 +7,12 @@ import path from 'node:path';
 import { type KinesisEventSource, startKinesisEventSource } from '@pipeline/local-stack';
 import { createKinesisHandler, OpenSearchSink } from '@pipeline/opensearch-sink';
 import { parse, toOpenSearchMapping } from '@pipeline/schema';
+import { DASHBOARD_INDICES } from '../../src/dashboard/panels.js';
 import { type Trip, tripSchema } from '../../src/schema.js';
 import { createIndex } from './engines.js';
 
 /** The raw-trip index (one document per trip, the trip schema's explicit mapping). */
-export const RAW_TRIPS_INDEX = 'taxi-trips';
+export const RAW_TRIPS_INDEX = DASHBOARD_INDICES.rawTrips;
 
 export interface RawTripsLeg {
   readonly source: KinesisEventSource;

@@ -4,6 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Client } from '@opensearch-project/opensearch';
 import type { FirehoseDelivery, FlinkJob, LocalStack } from '@pipeline/local-stack';
 import type { KinesisProducer } from '@pipeline/producer';
+import { startDashboardServer } from '../../src/dashboard/server.js';
 import { ANALYSES } from './analyses.js';
 import type { RunOptions } from './cli.js';
 import {
@@ -31,6 +32,7 @@ import {
   reconcileRawIndex,
 } from './reconcile.js';
 import { PeakRss } from './rss.js';
+import { RunMetrics } from './run-metrics.js';
 import { paced, tripSource } from './trip-source.js';
 
 const t0 = Date.now();
@@ -63,6 +65,7 @@ function startProgress(
   counters: PutCounters,
   total: number | undefined,
   late: { value: number | undefined },
+  metrics: RunMetrics,
 ) {
   const progress = new ProgressLine();
   const client = r.client as Client;
@@ -77,10 +80,12 @@ function startProgress(
       if (ticks++ % 3 === 0 && r.job !== undefined)
         late.value = await lateRecordsDropped(r.job).catch(() => late.value);
       const seconds = ((counters.endedAt ?? Date.now()) - (counters.startedAt ?? Date.now())) / 1000;
+      const recordsPerSecond = seconds > 0 ? counters.put / seconds : 0;
+      if (ticks % 2 === 0) await metrics.publish(counters, recordsPerSecond, windowsArrived, late.value);
       progress.update({
         tripsPut: counters.put,
         total,
-        recordsPerSecond: seconds > 0 ? counters.put / seconds : 0,
+        recordsPerSecond,
         kinesisRecords: m?.KinesisRecordsPut ?? 0,
         throttled: m?.ErrorsByCode.ProvisionedThroughputExceededException ?? 0,
         retried: m?.Retries ?? 0,
@@ -144,6 +149,9 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     r.job = await startAnalysesJob(dir, ANALYSES, endpoints);
     r.delivery = await startFirehoseLeg(dir, kinesis.endpoint, STREAM);
     r.raw = await startRawTripsLeg(dir, kinesis.endpoint, STREAM, opensearch.url, log);
+    const metrics = await RunMetrics.create(r.client, opensearch.url);
+    const dashboard = await startDashboardServer(r.client, options.dashboardPort);
+    r.stopExtras.push(() => dashboard.close());
     // The SDK's notice that its 2027 releases need Node 22 is not news to this run (the project is on Node 20).
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     r.producer = createProducer(kinesis.endpoint, kinesis.region, STREAM);
@@ -154,11 +162,12 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     log(`Kinesis endpoint  ${kinesis.endpoint} (stream ${STREAM})`);
     log(`OpenSearch        ${opensearch.url}`);
     log(`Flink REST        ${r.job.restUrl}`);
+    log(`dashboard         ${dashboard.url}`);
     log(`trips             ${source.description}${options.speedup ? `, at ${options.speedup}x event time` : ''}`);
 
     const counters = newPutCounters();
     const late: { value: number | undefined } = { value: undefined };
-    const shown = startProgress(r, counters, source.expectedCount, late);
+    const shown = startProgress(r, counters, source.expectedCount, late, metrics);
     const idsFile = path.join(dir, 'sent-ids.csv');
     await putTrips(r.producer, paced(source.trips(new Date()), options.speedup), counters, idsFile, (id, message) =>
       shown.progress.log(`trip ${id} failed: ${message}`),
@@ -220,7 +229,7 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     print(ok ? 'RECONCILED: every check passed' : 'NOT RECONCILED: see the FAILED lines above');
 
     if (options.keep) {
-      log('everything keeps running; Ctrl-C stops it');
+      log(`everything keeps running; the dashboard is at ${dashboard.url}; Ctrl-C stops it`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
