@@ -297,7 +297,7 @@ export async function startKinesisEventSource(options: StartKinesisEventSourceOp
     s.iterator ??= (await call<{ ShardIterator: string }>('GetShardIterator', iteratorRequest(s))).ShardIterator;
     let page: { Records?: ApiRecord[]; NextShardIterator?: string | null };
     try {
-      page = await call('GetRecords', { ShardIterator: s.iterator, Limit: Math.max(batchSize, 1000) });
+      page = await call('GetRecords', { ShardIterator: s.iterator, Limit: batchSize });
     } catch (error) {
       if (error instanceof KinesisApiError && error.type === 'ExpiredIteratorException') {
         s.iterator = undefined;

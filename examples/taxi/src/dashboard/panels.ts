@@ -45,7 +45,12 @@ export interface VegaLiteSpec {
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 /** Composite aggregations page with `after`; the local server follows every page, OpenSearch Dashboards shows one. */
 const PAGE = 10_000;
-const common = { width: 'container', height: 220, autosize: { type: 'fit', contains: 'padding' } } as const;
+const common = {
+  width: 'container',
+  height: 220,
+  padding: { left: 12, right: 8, top: 4, bottom: 4 },
+  autosize: { type: 'fit', contains: 'padding', resize: true },
+} as const;
 
 const compositeOf = (sources: Array<Record<string, unknown>>, aggs: Record<string, unknown>) => ({
   size: 0,
@@ -255,7 +260,8 @@ export const PANELS: readonly Panel[] = [
     { size: 1, sort: [{ at: 'desc' }] },
     'hits.hits',
     {
-      height: 70,
+      height: 64,
+      view: { stroke: null },
       transform: [
         { calculate: 'datum._source.tripsLast15Minutes', as: '1 trips in the last 15 min' },
         {
@@ -278,8 +284,8 @@ export const PANELS: readonly Panel[] = [
       ],
       encoding: { x: { field: 'kpi', type: 'ordinal', axis: null } },
       layer: [
-        { mark: { type: 'text', fontSize: 28, fontWeight: 'bold', dy: -10 }, encoding: { text: { field: 'value' } } },
-        { mark: { type: 'text', fontSize: 13, dy: 22, color: '#6b7385' }, encoding: { text: { field: 'label' } } },
+        { mark: { type: 'text', fontSize: 28, fontWeight: 'bold', dy: -12 }, encoding: { text: { field: 'value' } } },
+        { mark: { type: 'text', fontSize: 13, dy: 14, color: '#6b7385' }, encoding: { text: { field: 'label' } } },
       ],
     },
   ),
