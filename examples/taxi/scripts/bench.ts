@@ -6,7 +6,7 @@
 import { parseRunArgs, USAGE, UsageError } from './lib/cli.js';
 import { runPipeline } from './lib/run-pipeline.js';
 
-const argv = process.argv.slice(2);
+const argv = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
 let options: ReturnType<typeof parseRunArgs>;
 try {
   options = parseRunArgs(argv.includes('--count') || argv.includes('--file') ? argv : ['--count', '1000000', ...argv]);

@@ -13,17 +13,10 @@
  *
  * Needs JDK 17 and the cached Maven artefacts (as the integration tests). Prints a table.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  bindParameters,
-  flinkSqlPackageRoot,
-  packageApplicationJar,
-  RUNNER_MAIN_CLASS,
-  writeParamsFile,
-} from '@pipeline/flink-sql';
+import { bindParameters, packageApplicationJar, RUNNER_MAIN_CLASS, writeParamsFile } from '@pipeline/flink-sql';
 import {
   defaultStateDir,
   type FlinkJob,
@@ -42,6 +35,7 @@ import { TRIP_OUT_OF_ORDERNESS_SECONDS, tripStatsJob } from '../src/pipeline.js'
 import type { Trip } from '../src/schema.js';
 import { collect, fixturePath } from '../test/helpers/paths.js';
 import { createIndex } from '../test/helpers/stats.js';
+import { buildRunnerJar } from './lib/engines.js';
 import { treeRssMiB } from './lib/rss.js';
 
 const { values: args } = parseArgs({ options: { samples: { type: 'string', default: '20' } } });
@@ -83,10 +77,7 @@ async function timed<T extends { pid: number }>(engine: string, start: () => Pro
 }
 
 try {
-  const built = spawnSync(process.execPath, [path.join(flinkSqlPackageRoot(), 'scripts', 'build-runner.mjs')], {
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
+  buildRunnerJar();
   fs.mkdirSync(stateDir, { recursive: true });
 
   kinesis = await timed('kinesis-mock', () =>

@@ -36,9 +36,11 @@ function positiveNumber(option: string, text: string | undefined, integer: boole
 /** Parses the arguments; `'help'` when help was asked for. Throws {@link UsageError} with a one-line message. */
 export function parseRunArgs(argv: readonly string[]): RunOptions | 'help' {
   let values: Record<string, string | boolean | undefined>;
+  // `pnpm run x -- --flag` hands the script a literal `--` first.
+  const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args,
       strict: true,
       allowPositionals: false,
       options: {

@@ -84,20 +84,26 @@ export async function startAnalysesJob(
 }
 
 /**
- * Flink's `numLateRecordsDropped`, summed over the operators that report it (REST metrics; the REST metric store is
- * refreshed every 10 s). Undefined while no operator reports it yet.
+ * Flink's `numLateRecordsDropped` of every operator that reports it, by `<operator>: <metric id>` (REST metrics;
+ * the REST metric store is refreshed every 10 s, so it is empty at first).
  */
-export async function lateRecordsDropped(job: FlinkJob): Promise<number | undefined> {
-  const detail = await job.rest<{ vertices: Array<{ id: string }> }>(`/jobs/${job.jobId}`);
-  let total: number | undefined;
+export async function lateRecordMetrics(job: FlinkJob): Promise<Record<string, number>> {
+  const detail = await job.rest<{ vertices: Array<{ id: string; name: string }> }>(`/jobs/${job.jobId}`);
+  const late: Record<string, number> = {};
   for (const vertex of detail.vertices) {
     const base = `/jobs/${job.jobId}/vertices/${vertex.id}/metrics`;
     const ids = (await job.rest<Array<{ id: string }>>(base))
       .map((m) => m.id)
       .filter((metric) => metric.endsWith('numLateRecordsDropped'));
     if (ids.length === 0) continue;
-    const values = await job.rest<Array<{ value: string }>>(`${base}?get=${ids.join(',')}`);
-    for (const v of values) total = (total ?? 0) + Number(v.value);
+    const values = await job.rest<Array<{ id: string; value: string }>>(`${base}?get=${ids.join(',')}`);
+    for (const v of values) late[`${vertex.name.slice(0, 40)}: ${v.id}`] = Number(v.value);
   }
-  return total;
+  return late;
+}
+
+/** The late records dropped by all operators; undefined while no operator reports the metric yet. */
+export async function lateRecordsDropped(job: FlinkJob): Promise<number | undefined> {
+  const values = Object.values(await lateRecordMetrics(job));
+  return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
 }

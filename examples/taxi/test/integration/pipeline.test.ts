@@ -1,21 +1,15 @@
 // The proof (issue 3, item 7): kinesis-mock (1 shard) -> the runner jar with the trip-statistics SQL generated from
 // tripSchema, on a Flink MiniCluster (parallelism 1) -> OpenSearch. Over 5,000 trips go through @pipeline/producer
 // with KPL aggregation on; the documents must equal aggregates computed here, independently of Flink.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  bindParameters,
-  flinkSqlPackageRoot,
-  packageApplicationJar,
-  RUNNER_MAIN_CLASS,
-  writeParamsFile,
-} from '@pipeline/flink-sql';
+import { bindParameters, packageApplicationJar, RUNNER_MAIN_CLASS, writeParamsFile } from '@pipeline/flink-sql';
 import { defaultStateDir, type FlinkJob, LOCAL_CREDENTIALS, startFlinkJob } from '@pipeline/local-stack';
 import { KinesisProducer } from '@pipeline/producer';
 import { formatTimestamp } from '@pipeline/schema';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildRunnerJar } from '../../scripts/lib/engines.js';
 import { readTripCsvFile } from '../../src/csv.js';
 import { TRIP_OUT_OF_ORDERNESS_SECONDS, tripStatsJob } from '../../src/pipeline.js';
 import type { Trip } from '../../src/schema.js';
@@ -48,10 +42,7 @@ describe('trip statistics: kinesis-mock -> Flink SQL (1-minute windows) -> OpenS
 
   beforeAll(() => {
     // The runner jar (Maven, offline when cached; a no-op when it is up to date).
-    const built = spawnSync(process.execPath, [path.join(flinkSqlPackageRoot(), 'scripts', 'build-runner.mjs')], {
-      encoding: 'utf8',
-    });
-    if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
+    buildRunnerJar();
     fs.mkdirSync(dir, { recursive: true });
   }, 300_000);
 

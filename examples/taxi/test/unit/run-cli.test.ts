@@ -26,6 +26,10 @@ describe('npm start options', () => {
     });
   });
 
+  it('ignores the `--` pnpm passes on', () => {
+    expect(parseRunArgs(['--', '--count', '3'])).toMatchObject({ source: { kind: 'generated', count: 3 } });
+  });
+
   it('asks for help with --help and -h', () => {
     expect(parseRunArgs(['--help'])).toBe('help');
     expect(parseRunArgs(['-h'])).toBe('help');
