@@ -38,12 +38,13 @@ export function formatProgress(s: ProgressSnapshot): string {
 }
 
 export class ProgressLine {
-  private readonly multi: cliProgress.MultiBar;
+  /** On a TTY: a multi-bar (so messages print above the line); otherwise a single bar, one line per 5 s. */
+  private readonly multi: cliProgress.MultiBar | undefined;
   private readonly bar: cliProgress.SingleBar;
   private last: ProgressSnapshot | undefined;
 
-  constructor(stream: NodeJS.WriteStream = process.stderr) {
-    this.multi = new cliProgress.MultiBar({
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+    const options: cliProgress.Options = {
       stream,
       format: (_options, _params, payload: { line?: string }) => payload.line ?? '',
       noTTYOutput: true,
@@ -52,8 +53,14 @@ export class ProgressLine {
       hideCursor: false,
       linewrap: false,
       forceRedraw: true,
-    });
-    this.bar = this.multi.create(1, 0, { line: 'starting…' });
+    };
+    if (stream.isTTY) {
+      this.multi = new cliProgress.MultiBar(options);
+      this.bar = this.multi.create(1, 0, { line: 'starting…' });
+    } else {
+      this.bar = new cliProgress.SingleBar(options);
+      this.bar.start(1, 0, { line: 'starting…' });
+    }
   }
 
   update(snapshot: ProgressSnapshot): void {
@@ -63,12 +70,14 @@ export class ProgressLine {
 
   /** A message above the progress line. */
   log(message: string): void {
-    this.multi.log(`${message}\n`);
+    if (this.multi !== undefined) this.multi.log(`${message}\n`);
+    else this.stream.write(`${message}\n`);
   }
 
   /** Stops redrawing; the final state stays as the last line. */
   stop(): ProgressSnapshot | undefined {
-    this.multi.stop();
+    if (this.multi !== undefined) this.multi.stop();
+    else this.bar.stop();
     return this.last;
   }
 }
