@@ -9,6 +9,8 @@ import { tripSchema } from '../schema.js';
 import { DASHBOARD_INDICES } from './panels.js';
 
 const date = { type: 'date', format: 'strict_date_optional_time||epoch_millis' } as const;
+/** The window bounds every Flink aggregate document carries. */
+const windowBounds = { windowStart: date, windowEnd: date } as const;
 
 /** One KPI document of a run (written every few seconds by scripts/run.ts). */
 export interface RunMetricsDocument {
@@ -44,8 +46,7 @@ export const EXPECTED_TEMPLATE_MAPPINGS: Record<string, OpenSearchMapping> = {
   [DASHBOARD_INDICES.hotspots]: {
     dynamic: 'strict',
     properties: {
-      windowStart: date,
-      windowEnd: date,
+      ...windowBounds,
       cellId: { type: 'keyword' },
       centerLat: { type: 'double' },
       centerLon: { type: 'double' },
@@ -55,8 +56,7 @@ export const EXPECTED_TEMPLATE_MAPPINGS: Record<string, OpenSearchMapping> = {
   [DASHBOARD_INDICES.airports]: {
     dynamic: 'strict',
     properties: {
-      windowStart: date,
-      windowEnd: date,
+      ...windowBounds,
       airport: { type: 'keyword' },
       trips: { type: 'long' },
       avgDurationSeconds: { type: 'double' },
@@ -65,8 +65,7 @@ export const EXPECTED_TEMPLATE_MAPPINGS: Record<string, OpenSearchMapping> = {
   [DASHBOARD_INDICES.runningTotal]: {
     dynamic: 'strict',
     properties: {
-      windowStart: date,
-      windowEnd: date,
+      ...windowBounds,
       day: { type: 'keyword' },
       tripsSoFar: { type: 'long' },
     },
