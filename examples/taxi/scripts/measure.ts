@@ -36,6 +36,7 @@ import { TRIP_OUT_OF_ORDERNESS_SECONDS, tripStatsJob } from '../src/pipeline.js'
 import type { Trip } from '../src/schema.js';
 import { collect, fixturePath } from '../test/helpers/paths.js';
 import { createIndex } from '../test/helpers/stats.js';
+import { treeRssMiB } from './lib/rss.js';
 
 const { values: args } = parseArgs({ options: { samples: { type: 'string', default: '20' } } });
 const SAMPLES = Number(args.samples);
@@ -46,33 +47,6 @@ const INDEX = 'trip-stats';
 const MINUTE = 60_000;
 const stateDir = path.join(defaultStateDir(), `taxi-measure-${process.pid}`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** RSS of a process and all its descendants, MiB (Linux /proc). */
-function treeRssMiB(pid: number): number {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone
-    }
-  }
-  let kb = 0;
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.pop() as number;
-    try {
-      kb += Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-    queue.push(...(children.get(p) ?? []));
-  }
-  return kb / 1024;
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

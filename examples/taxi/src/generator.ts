@@ -124,16 +124,20 @@ export function* iterateTrips(options: GenerateTripsOptions): Generator<Trip> {
     }
   };
 
-  const ids = new Set<string>();
+  // One bit per possible id (10^7 bits = 1.25 MB) instead of a Set of strings: memory stays flat at any count.
+  const usedIds = new Uint8Array(10_000_000 / 8);
+  // id9999999 stays free: the example's run uses it for its closing record.
+  usedIds[9_999_999 >>> 3] = 1 << (9_999_999 & 7);
   let clock = start;
   for (let n = 0; n < count; n++) {
     if (n > 0) clock += (-Math.log(1 - random()) / rate) * 60_000;
     const pickupExact = Math.floor(clock / 1000) * 1000;
 
-    let id: string;
-    do id = `id${String(Math.floor(random() * 10_000_000)).padStart(7, '0')}`;
-    while (ids.has(id));
-    ids.add(id);
+    let idNumber: number;
+    do idNumber = Math.floor(random() * 10_000_000);
+    while ((usedIds[idNumber >>> 3] as number) & (1 << (idNumber & 7)));
+    usedIds[idNumber >>> 3] = (usedIds[idNumber >>> 3] as number) | (1 << (idNumber & 7));
+    const id = `id${String(idNumber).padStart(7, '0')}`;
 
     const from = pick(PLACES, (p) => p.weight);
     const [pickupLongitude, pickupLatitude] = pointNear(from);

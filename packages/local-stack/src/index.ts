@@ -47,6 +47,7 @@ export {
   LOCAL_CREDENTIALS,
   startKinesis,
 } from './kinesis/emulator.js';
+export * from './kinesis/event-source.js';
 export type {
   FaultCounts,
   FaultProxyOptions,

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { FlinkJob } from '@pipeline/local-stack';
 import { formatTimestamp, parseTimestamp } from '@pipeline/schema';
+import { lateRecordMetrics } from '../../scripts/lib/engines.js';
 import type { Trip } from '../../src/schema.js';
 
 const MINUTE = 60_000;
@@ -173,20 +174,11 @@ export async function countDocs(url: string, index: string): Promise<number> {
  * filled by a fetcher (every 10 s; the first request triggers it), so this polls until a value shows up.
  */
 export async function lateRecordsDropped(job: FlinkJob, timeoutMs = 30_000): Promise<Record<string, number>> {
-  const detail = await job.rest<{ vertices: Array<{ id: string; name: string }> }>(`/jobs/${job.jobId}`);
-  const late: Record<string, number> = {};
   const deadline = Date.now() + timeoutMs;
+  let late = await lateRecordMetrics(job);
   while (Object.keys(late).length === 0 && Date.now() < deadline) {
-    for (const vertex of detail.vertices) {
-      const base = `/jobs/${job.jobId}/vertices/${vertex.id}/metrics`;
-      const ids = (await job.rest<Array<{ id: string }>>(base))
-        .map((m) => m.id)
-        .filter((metric) => metric.endsWith('numLateRecordsDropped'));
-      if (ids.length === 0) continue;
-      const values = await job.rest<Array<{ id: string; value: string }>>(`${base}?get=${ids.join(',')}`);
-      for (const v of values) late[`${vertex.name.slice(0, 40)}: ${v.id}`] = Number(v.value);
-    }
-    if (Object.keys(late).length === 0) await new Promise((r) => setTimeout(r, 1_000));
+    await new Promise((r) => setTimeout(r, 1_000));
+    late = await lateRecordMetrics(job);
   }
   return late;
 }
