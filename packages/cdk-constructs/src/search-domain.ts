@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createAlarm } from './alarm.js';
 import { acknowledge } from './nag.js';
+import { asInterface } from './types.js';
 import { ConfigurationError, checkInteger } from './validation.js';
 
 /** Read, write and admin HTTP methods of the OpenSearch API (no `es:ESHttp*` wildcard). */
@@ -69,7 +70,7 @@ export interface SearchDomainProps {
 export class SearchDomain extends Construct {
   readonly domain: opensearch.Domain;
   /** `{"username": ..., "password": ...}` of the FGAC master user (for the runner's secret reference and Lambdas). */
-  readonly masterUserSecret: secretsmanager.Secret;
+  readonly masterUserSecret: secretsmanager.ISecret;
   readonly domainName: string;
   /** `https://<endpoint>`. */
   readonly url: string;
@@ -101,7 +102,7 @@ export class SearchDomain extends Construct {
       );
     }
     const masterUserName = props.masterUserName ?? 'pipeline-admin';
-    this.masterUserSecret = new secretsmanager.Secret(this, 'MasterUser', {
+    const masterUserSecret = new secretsmanager.Secret(this, 'MasterUser', {
       description: `Fine-grained access control master user of OpenSearch domain ${this.domainName}`,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: masterUserName }),
@@ -111,8 +112,9 @@ export class SearchDomain extends Construct {
         excludeCharacters: '"\'\\/@:;`{}$ ',
       },
     });
+    this.masterUserSecret = asInterface<secretsmanager.ISecret>(masterUserSecret);
     acknowledge(
-      this.masterUserSecret,
+      masterUserSecret,
       'AwsSolutions-SMG4',
       'The FGAC master password is set on the domain at creation; rotating it needs a rotation Lambda that also updates the domain, not provided here.',
     );

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { asInterface } from './types.js';
 
 export interface SecureBucketProps {
   /** What happens to the buckets when the stack is deleted. Default `RemovalPolicy.RETAIN`. */
@@ -47,7 +48,7 @@ export class SecureBucket extends Construct {
           },
         ],
       });
-      this.accessLogBucket = logs;
+      this.accessLogBucket = asInterface<s3.IBucket>(logs);
     }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...common,
