@@ -18,9 +18,9 @@ import { createAlarm } from './alarm.js';
 import { deliveryPolicyStatements } from './delivery-policy.js';
 import { type PartitionKey, parquetTable } from './glue-table.js';
 import { acknowledge } from './nag.js';
-import { asInterface } from './types.js';
 import { SecureBucket, type SecureBucketProps } from './secure-bucket.js';
 import { type TransformFunctionProps, transformFunction } from './transform-function.js';
+import { asInterface } from './types.js';
 import {
   ConfigurationError,
   checkFirehosePrefixes,
@@ -132,7 +132,9 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
 
     const bucketChoice = existingOrProps('existingBucket', props.existingBucket, 'bucketProps', props.bucketProps);
     this.bucket =
-      'existing' in bucketChoice ? bucketChoice.existing : asInterface<s3.IBucket>(new SecureBucket(this, 'Storage', bucketChoice.props).bucket);
+      'existing' in bucketChoice
+        ? bucketChoice.existing
+        : asInterface<s3.IBucket>(new SecureBucket(this, 'Storage', bucketChoice.props).bucket);
     const dbChoice = existingOrProps('existingDatabase', props.existingDatabase, 'databaseName', props.databaseName);
     this.database =
       'existing' in dbChoice
