@@ -14,13 +14,19 @@ import {
   type SqlTemplate,
   toRuntimeProperties,
 } from '@pipeline/flink-sql';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { ConfigurationError, checkPropertyGroups } from './validation.js';
+
+/** A secret the application reads (a `secretsmanager.Secret` or `ISecret`): its ARN and a read grant. */
+export interface SecretReference {
+  readonly secretArn: string;
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
 
 export interface RuntimePropertiesInput<P extends SqlParameters> {
   readonly sql: SqlTemplate<P>;
   readonly parameters: SqlParameterValues<P>;
-  readonly secrets: readonly secretsmanager.ISecret[];
+  readonly secrets: readonly SecretReference[];
   /** Default `SqlParameters` (the group the runner reads). */
   readonly propertyGroupId?: string;
   readonly extraPropertyGroups?: Readonly<Record<string, Readonly<Record<string, string>>>>;

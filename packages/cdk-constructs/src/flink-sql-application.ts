@@ -11,10 +11,9 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kda from 'aws-cdk-lib/aws-kinesisanalyticsv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as assets from 'aws-cdk-lib/aws-s3-assets';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createAlarm } from './alarm.js';
-import { sqlRuntimeProperties } from './flink-properties.js';
+import { type SecretReference, sqlRuntimeProperties } from './flink-properties.js';
 import { startApplicationOnCreate } from './flink-start.js';
 import { acknowledge, nagFlatten } from './nag.js';
 import { ConfigurationError, checkInteger } from './validation.js';
@@ -30,7 +29,7 @@ export interface FlinkSqlApplicationProps<P extends SqlParameters = SqlParameter
   /** Values of the SQL parameters; secrets as `secretRef(secret.secretArn, key)`. */
   readonly parameters: SqlParameterValues<P>;
   /** Secrets the parameters reference (the role gets `secretsmanager:GetSecretValue` on each, by ARN). */
-  readonly secrets?: readonly secretsmanager.ISecret[];
+  readonly secrets?: readonly SecretReference[];
   /** Streams the job reads (the role gets read access). */
   readonly sourceStreams?: readonly kinesis.IStream[];
   /** Physical name. Default: generated. */

@@ -1,6 +1,6 @@
 export { type AlarmSpec, createAlarm } from './alarm.js';
 export { PipelineMonitoring, type PipelineMonitoringProps } from './alarms.js';
-export { type RuntimePropertiesInput, sqlRuntimeProperties } from './flink-properties.js';
+export { type RuntimePropertiesInput, type SecretReference, sqlRuntimeProperties } from './flink-properties.js';
 export { FLINK_RUNTIME, FlinkSqlApplication, type FlinkSqlApplicationProps } from './flink-sql-application.js';
 export { glueColumnsOf, type PartitionKey } from './glue-table.js';
 export { IngestStream, type IngestStreamOptions, type IngestStreamProps } from './ingest-stream.js';

@@ -18,6 +18,8 @@ export const streamSql: SqlTemplate<{
   readonly kinesisStream: { readonly type: 'string'; readonly doc: string };
   readonly opensearchPassword: { readonly type: 'string'; readonly doc: string; readonly secret: true };
 }> = {
+  // The runner's ${name} placeholders, not JavaScript template slots.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: runner placeholders
   sql: "CREATE TABLE t (x STRING) WITH ('stream' = ${kinesisStream}, 'password' = ${opensearchPassword});",
   parameters: {
     kinesisStream: { type: 'string', doc: 'Kinesis stream name' },
