@@ -4,7 +4,7 @@
  * one log stream.
  */
 
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -82,4 +82,17 @@ export function deliveryPolicyStatements(scope: Construct, inputs: DeliveryPolic
       : []),
     new iam.PolicyStatement({ sid: 'WriteErrorLog', actions: ['logs:PutLogEvents'], resources: [inputs.logStreamArn] }),
   ];
+}
+
+/** The delivery role (assumable by Firehose of this account only) with the policy above attached. */
+export function deliveryRole(scope: Construct, inputs: DeliveryPolicyInputs): { role: iam.Role; policy: iam.Policy } {
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }),
+    description: 'Firehose delivery role: reads the stream, invokes the transform, writes the prefixes only',
+  });
+  const policy = new iam.Policy(scope, 'RolePolicy', { statements: deliveryPolicyStatements(scope, inputs) });
+  policy.attachToRole(role);
+  return { role, policy };
 }

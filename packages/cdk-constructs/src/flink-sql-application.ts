@@ -4,7 +4,7 @@
  * and snapshots set explicitly, a least-privilege role, alarms, and an opt-in start on deploy.
  */
 import type { SqlParameters, SqlParameterValues, SqlTemplate } from '@pipeline/flink-sql';
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -14,8 +14,8 @@ import * as assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { createAlarm } from './alarm.js';
 import { type SecretReference, sqlRuntimeProperties } from './flink-properties.js';
+import { applicationRole, flinkConfiguration } from './flink-role.js';
 import { startApplicationOnCreate } from './flink-start.js';
-import { acknowledge, nagFlatten } from './nag.js';
 import { ConfigurationError, checkInteger } from './validation.js';
 
 /** The Flink runtime of the application. */
@@ -111,12 +111,6 @@ export class FlinkSqlApplication<P extends SqlParameters = SqlParameters> extend
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const logStream = new logs.LogStream(this, 'LogStream', { logGroup: this.logGroup, logStreamName: 'application' });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('kinesisanalytics.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-      description: 'Managed Flink application role: its jar, its source streams, its secrets, its log stream',
-    });
     const stack = Stack.of(this);
     const logStreamArn = stack.formatArn({
       service: 'logs',
@@ -124,38 +118,8 @@ export class FlinkSqlApplication<P extends SqlParameters = SqlParameters> extend
       resourceName: `${this.logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const allLogGroups = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: '*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const policy = new iam.Policy(this, 'RolePolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadApplicationJar',
-          actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [jar.bucket.arnForObjects(jar.s3ObjectKey)],
-        }),
-        new iam.PolicyStatement({
-          sid: 'DescribeLogGroups',
-          actions: ['logs:DescribeLogGroups'],
-          resources: [allLogGroups],
-        }),
-        new iam.PolicyStatement({
-          sid: 'DescribeLogStreams',
-          actions: ['logs:DescribeLogStreams'],
-          resources: [this.logGroup.logGroupArn],
-        }),
-        new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:PutLogEvents'], resources: [logStreamArn] }),
-      ],
-    });
-    policy.attachToRole(this.role);
-    acknowledge(
-      policy,
-      `AwsSolutions-IAM5[Resource::${nagFlatten(this, allLogGroups)}]`,
-      'logs:DescribeLogGroups has no resource-level scoping below log-group:*; Managed Flink calls it to check its logging option.',
-    );
+    const { role, policy } = applicationRole(this, { jar, logGroup: this.logGroup, logStreamArn });
+    this.role = role;
     for (const stream of props.sourceStreams ?? []) stream.grantRead(this.role);
     for (const secret of secrets) secret.grantRead(this.role);
 
@@ -169,25 +133,15 @@ export class FlinkSqlApplication<P extends SqlParameters = SqlParameters> extend
           codeContentType: 'ZIPFILE',
           codeContent: { s3ContentLocation: { bucketArn: jar.bucket.bucketArn, fileKey: jar.s3ObjectKey } },
         },
-        flinkApplicationConfiguration: {
-          checkpointConfiguration: {
-            configurationType: 'CUSTOM',
-            checkpointingEnabled: true,
-            checkpointInterval: checkpointMs,
-            minPauseBetweenCheckpoints: pauseMs,
-          },
-          monitoringConfiguration: {
-            configurationType: 'CUSTOM',
-            logLevel: props.logLevel ?? 'INFO',
-            metricsLevel: props.metricsLevel ?? 'APPLICATION',
-          },
-          parallelismConfiguration: {
-            configurationType: 'CUSTOM',
-            parallelism,
-            parallelismPerKpu,
-            autoScalingEnabled: props.autoScaling ?? true,
-          },
-        },
+        flinkApplicationConfiguration: flinkConfiguration({
+          checkpointIntervalMs: checkpointMs,
+          minPauseBetweenCheckpointsMs: pauseMs,
+          logLevel: props.logLevel ?? 'INFO',
+          metricsLevel: props.metricsLevel ?? 'APPLICATION',
+          parallelism,
+          parallelismPerKpu,
+          autoScaling: props.autoScaling ?? true,
+        }),
         environmentProperties: {
           propertyGroups: Object.entries(this.propertyGroups).map(([propertyGroupId, propertyMap]) => ({
             propertyGroupId,
@@ -219,8 +173,12 @@ export class FlinkSqlApplication<P extends SqlParameters = SqlParameters> extend
       });
     }
 
+    this.alarms = this.createAlarms(props);
+  }
+
+  private createAlarms(props: FlinkSqlApplicationProps<P>): cloudwatch.Alarm[] {
     const period = Duration.minutes(5);
-    this.alarms = [
+    return [
       createAlarm(this, 'DowntimeAlarm', {
         metric: this.metric('downtime', { statistic: 'Maximum', period: Duration.minutes(1) }),
         threshold: 0,

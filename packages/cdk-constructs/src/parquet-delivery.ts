@@ -4,10 +4,10 @@
  * keys with partition projection. The prefixes are checked at synth time with the local Firehose's rules.
  */
 import type { Fields, Schema } from '@pipeline/schema';
-import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,7 +15,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { createAlarm } from './alarm.js';
-import { deliveryPolicyStatements } from './delivery-policy.js';
+import { s3DestinationConfiguration } from './delivery-config.js';
+import { deliveryRole } from './delivery-policy.js';
 import { type PartitionKey, parquetTable } from './glue-table.js';
 import { acknowledge } from './nag.js';
 import { SecureBucket, type SecureBucketProps } from './secure-bucket.js';
@@ -128,7 +129,6 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
     const sizeMiB = props.bufferingSizeMiB ?? 128;
     checkInteger('bufferingInterval (seconds)', interval.toSeconds(), 0, 900);
     checkInteger('bufferingSizeMiB', sizeMiB, 64, 128);
-    const parquet = parquetSerDe(props.parquet ?? {});
 
     const bucketChoice = existingOrProps('existingBucket', props.existingBucket, 'bucketProps', props.bucketProps);
     this.bucket =
@@ -175,87 +175,47 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
     const logStream = new logs.LogStream(this, 'DeliveryLogStream', { logGroup, logStreamName: 'S3Delivery' });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
-      description: 'Firehose delivery role: reads the stream, invokes the transform, writes the prefixes only',
-    });
-    const policy = new iam.Policy(this, 'RolePolicy', {
-      statements: deliveryPolicyStatements(this, {
-        stream: props.stream,
-        bucket: this.bucket,
-        prefixes: [this.prefix, this.errorOutputPrefix],
-        table: this.table,
-        database: this.database,
-        transform: this.transformFunction,
-        logStreamArn: Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
+    const { role, policy } = deliveryRole(this, {
+      stream: props.stream,
+      bucket: this.bucket,
+      prefixes: [this.prefix, this.errorOutputPrefix],
+      table: this.table,
+      database: this.database,
+      transform: this.transformFunction,
+      logStreamArn: Stack.of(this).formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
     });
-    policy.attachToRole(this.role);
+    this.role = role;
     props.stream.encryptionKey?.grantDecrypt(this.role);
 
-    const dynamicPartitioning = prefixKeys.length > 0;
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'Resource', {
       ...(props.deliveryStreamName === undefined ? {} : { deliveryStreamName: props.deliveryStreamName }),
       deliveryStreamType: 'KinesisStreamAsSource',
       kinesisStreamSourceConfiguration: { kinesisStreamArn: props.stream.streamArn, roleArn: this.role.roleArn },
-      extendedS3DestinationConfiguration: {
-        bucketArn: this.bucket.bucketArn,
-        roleArn: this.role.roleArn,
+      extendedS3DestinationConfiguration: s3DestinationConfiguration({
+        bucket: this.bucket,
+        role: this.role,
         prefix: this.prefix,
         errorOutputPrefix: this.errorOutputPrefix,
-        bufferingHints: { intervalInSeconds: interval.toSeconds(), sizeInMBs: sizeMiB },
-        compressionFormat: 'UNCOMPRESSED',
-        cloudWatchLoggingOptions: {
-          enabled: true,
-          logGroupName: logGroup.logGroupName,
-          logStreamName: logStream.logStreamName,
+        bufferingIntervalSeconds: interval.toSeconds(),
+        bufferingSizeMiB: sizeMiB,
+        logGroupName: logGroup.logGroupName,
+        logStreamName: logStream.logStreamName,
+        transform: this.transformFunction && {
+          functionArn: this.transformFunction.functionArn,
+          retries: props.transformRetries ?? 3,
+          bufferSizeMiB: props.transformBufferSizeMiB ?? 3,
+          bufferIntervalSeconds: props.transformBufferInterval?.toSeconds() ?? 60,
         },
-        ...(this.transformFunction
-          ? {
-              processingConfiguration: {
-                enabled: true,
-                processors: [
-                  {
-                    type: 'Lambda',
-                    parameters: [
-                      { parameterName: 'LambdaArn', parameterValue: this.transformFunction.functionArn },
-                      { parameterName: 'NumberOfRetries', parameterValue: String(props.transformRetries ?? 3) },
-                      { parameterName: 'BufferSizeInMBs', parameterValue: String(props.transformBufferSizeMiB ?? 3) },
-                      {
-                        parameterName: 'BufferIntervalInSeconds',
-                        parameterValue: String(props.transformBufferInterval?.toSeconds() ?? 60),
-                      },
-                    ],
-                  },
-                ],
-              },
-            }
-          : {}),
-        ...(dynamicPartitioning
-          ? { dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } } }
-          : {}),
-        dataFormatConversionConfiguration: {
-          enabled: true,
-          inputFormatConfiguration: { deserializer: { openXJsonSerDe: { caseInsensitive: true } } },
-          outputFormatConfiguration: { serializer: { parquetSerDe: parquet } },
-          schemaConfiguration: {
-            catalogId: Aws.ACCOUNT_ID,
-            region: Aws.REGION,
-            databaseName: this.database.databaseName,
-            tableName: this.table.tableName,
-            roleArn: this.role.roleArn,
-            versionId: 'LATEST',
-          },
-        },
-        s3BackupMode: 'Disabled',
-      },
+        dynamicPartitioning: prefixKeys.length > 0,
+        parquet: props.parquet ?? {},
+        databaseName: this.database.databaseName,
+        tableName: this.table.tableName,
+      }),
     });
     this.deliveryStream.node.addDependency(policy);
     acknowledge(
@@ -265,7 +225,11 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
     );
     this.deliveryStreamName = this.deliveryStream.ref;
 
-    const freshness = props.dataFreshnessAlarmThreshold ?? Duration.seconds(interval.toSeconds() * 2 + 300);
+    this.alarms = this.createAlarms(interval, props.dataFreshnessAlarmThreshold);
+  }
+
+  private createAlarms(interval: Duration, threshold: Duration | undefined): cloudwatch.Alarm[] {
+    const freshness = threshold ?? Duration.seconds(interval.toSeconds() * 2 + 300);
     if (freshness.toSeconds() <= interval.toSeconds()) {
       throw new ConfigurationError(
         'dataFreshnessAlarmThreshold',
@@ -273,7 +237,7 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
       );
     }
     const period = Duration.minutes(5);
-    this.alarms = [
+    return [
       createAlarm(this, 'DataFreshnessAlarm', {
         metric: this.metric('DeliveryToS3.DataFreshness', { statistic: 'Maximum', period }),
         threshold: freshness.toSeconds(),
@@ -332,18 +296,4 @@ export class ParquetDelivery<F extends Fields = Fields> extends Construct {
 function defaultPrefix(tableName: string, keys: readonly PartitionKey[]): string {
   if (keys.length === 0) return `${tableName}/!{timestamp:yyyy/MM/dd/HH}/`;
   return `${tableName}/${keys.map((k) => `${k.name}=!{partitionKeyFromLambda:${k.name}}/`).join('')}`;
-}
-
-function parquetSerDe(options: ParquetOptions): firehose.CfnDeliveryStream.ParquetSerDeProperty {
-  const blockSize = options.blockSizeBytes ?? 256 * 1024 * 1024;
-  const pageSize = options.pageSizeBytes ?? 1024 * 1024;
-  checkInteger('parquet.blockSizeBytes', blockSize, 64 * 1024 * 1024, 2 ** 31 - 1);
-  checkInteger('parquet.pageSizeBytes', pageSize, 64 * 1024, 2 ** 31 - 1);
-  return {
-    compression: options.compression ?? 'SNAPPY',
-    blockSizeBytes: blockSize,
-    pageSizeBytes: pageSize,
-    writerVersion: options.writerVersion ?? 'V1',
-    enableDictionaryCompression: options.enableDictionaryCompression ?? false,
-  };
 }

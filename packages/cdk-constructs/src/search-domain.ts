@@ -4,28 +4,24 @@
  * application logs, an account-scoped access policy (set on the domain itself, no custom resource), optional VPC,
  * and the alarms AWS recommends.
  */
-import { Aws, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { createAlarm } from './alarm.js';
-import { acknowledge } from './nag.js';
-import { asInterface } from './types.js';
+import {
+  accessPolicyDocument,
+  acknowledgeDomainChoices,
+  domainLogGroups,
+  masterUserSecret,
+} from './search-domain-parts.js';
 import { ConfigurationError, checkInteger } from './validation.js';
 
-/** Read, write and admin HTTP methods of the OpenSearch API (no `es:ESHttp*` wildcard). */
-export const ES_HTTP_ACTIONS = [
-  'es:ESHttpGet',
-  'es:ESHttpHead',
-  'es:ESHttpPost',
-  'es:ESHttpPut',
-  'es:ESHttpPatch',
-  'es:ESHttpDelete',
-];
+export { ES_HTTP_ACTIONS } from './search-domain-parts.js';
 
 export interface SearchDomainVpcOptions {
   readonly vpc: ec2.IVpc;
@@ -102,38 +98,8 @@ export class SearchDomain extends Construct {
       );
     }
     const masterUserName = props.masterUserName ?? 'pipeline-admin';
-    const masterUserSecret = new secretsmanager.Secret(this, 'MasterUser', {
-      description: `Fine-grained access control master user of OpenSearch domain ${this.domainName}`,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: masterUserName }),
-        generateStringKey: 'password',
-        passwordLength: 32,
-        requireEachIncludedType: true,
-        excludeCharacters: '"\'\\/@:;`{}$ ',
-      },
-    });
-    this.masterUserSecret = asInterface<secretsmanager.ISecret>(masterUserSecret);
-    acknowledge(
-      masterUserSecret,
-      'AwsSolutions-SMG4',
-      'The FGAC master password is set on the domain at creation; rotating it needs a rotation Lambda that also updates the domain, not provided here.',
-    );
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const logGroup = (name: string) =>
-      new logs.LogGroup(this, name, { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const slowSearchLogGroup = logGroup('SlowSearchLogs');
-    const slowIndexLogGroup = logGroup('SlowIndexLogs');
-    const appLogGroup = logGroup('AppLogs');
-    const logPolicy = new logs.ResourcePolicy(this, 'LogsResourcePolicy', {
-      policyStatements: [
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          principals: [new iam.ServicePrincipal('es.amazonaws.com')],
-          resources: [slowSearchLogGroup.logGroupArn, slowIndexLogGroup.logGroupArn, appLogGroup.logGroupArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-        }),
-      ],
-    });
+    this.masterUserSecret = masterUserSecret(this, this.domainName, masterUserName);
+    const domainLogs = domainLogGroups(this, props.logRetention ?? logs.RetentionDays.ONE_MONTH);
     this.domain = new opensearch.Domain(this, 'Domain', {
       domainName: this.domainName,
       version: opensearch.EngineVersion.OPENSEARCH_2_19,
@@ -157,11 +123,11 @@ export class SearchDomain extends Construct {
       },
       logging: {
         slowSearchLogEnabled: true,
-        slowSearchLogGroup,
+        slowSearchLogGroup: domainLogs.slowSearch,
         slowIndexLogEnabled: true,
-        slowIndexLogGroup,
+        slowIndexLogGroup: domainLogs.slowIndex,
         appLogEnabled: true,
-        appLogGroup,
+        appLogGroup: domainLogs.app,
       },
       suppressLogsResourcePolicy: true,
       automatedSnapshotStartHour: props.automatedSnapshotStartHour ?? 3,
@@ -174,66 +140,19 @@ export class SearchDomain extends Construct {
           }
         : {}),
     });
-    this.domain.node.addDependency(logPolicy);
-    const cfnDomain = this.domain.node.defaultChild as opensearch.CfnDomain;
-    const domainResource = Stack.of(this).formatArn({
-      service: 'es',
-      resource: 'domain',
-      resourceName: `${this.domainName}/*`,
+    this.domain.node.addDependency(domainLogs.policy);
+    (this.domain.node.defaultChild as opensearch.CfnDomain).accessPolicies = accessPolicyDocument(
+      this,
+      this.domainName,
+      props.allowUnsignedBasicAuth === true,
+    );
+    acknowledgeDomainChoices(this.domain, {
+      masters,
+      availabilityZones: azs,
+      vpc: props.vpc !== undefined,
+      unsigned: props.allowUnsignedBasicAuth === true,
     });
-    const statements: iam.PolicyStatement[] = [
-      new iam.PolicyStatement({
-        sid: 'Account',
-        actions: ES_HTTP_ACTIONS,
-        principals: [new iam.AccountRootPrincipal()],
-        resources: [domainResource],
-      }),
-    ];
-    if (props.allowUnsignedBasicAuth === true) {
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'FineGrainedAccessControl',
-          actions: ES_HTTP_ACTIONS,
-          principals: [new iam.AnyPrincipal()],
-          resources: [domainResource],
-        }),
-      );
-    }
-    cfnDomain.accessPolicies = new iam.PolicyDocument({ statements }).toJSON();
-    if (props.allowUnsignedBasicAuth === true) {
-      acknowledge(
-        this.domain,
-        'AwsSolutions-OS5',
-        'allowUnsignedBasicAuth: unsigned requests reach the domain and fine-grained access control authenticates each one (basic auth, internal users); needed by clients that cannot sign (Flink OpenSearch SQL connector).',
-      );
-    }
     this.url = `https://${this.domain.domainEndpoint}`;
-    if (masters === 0) {
-      acknowledge(
-        this.domain,
-        'AwsSolutions-OS4',
-        'Dedicated master nodes are opt-in (masterNodes): a small pipeline domain runs without them.',
-      );
-    }
-    if (azs === 1) {
-      acknowledge(
-        this.domain,
-        'AwsSolutions-OS7',
-        'Zone awareness is opt-in (availabilityZones): one AZ keeps a demo domain cheap.',
-      );
-    }
-    if (!props.vpc) {
-      acknowledge(
-        this.domain,
-        'AwsSolutions-OS1',
-        'Public endpoint by default (vpc is optional): HTTPS only, account-scoped access policy, FGAC.',
-      );
-      acknowledge(
-        this.domain,
-        'AwsSolutions-OS3',
-        'No IP allow-list: access is restricted by the access policy and fine-grained access control.',
-      );
-    }
     this.alarms = this.createAlarms(volume);
   }
 
