@@ -1,4 +1,6 @@
 // The taxi stack, proven offline: one synthesized app (with the real runner jar) shared by every assertion.
+
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -8,14 +10,19 @@ import path from 'node:path';
 import { cfnLint, iamFindings, nagReport } from '@pipeline/cdk-constructs/testing';
 import type { FirehoseTransformationResult } from '@pipeline/firehose-transform';
 import { buildEvent, decodeResponse } from '@pipeline/firehose-transform/testing';
+import { SECRET_REF_PROPERTY_PREFIX, substituteParameters } from '@pipeline/flink-sql';
 import { toGlueColumns } from '@pipeline/schema';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTaxiApp } from '../../cdk/app.js';
+// Type-only: keeps the Lambda entry and the scripts under this package's typecheck (erased at run time).
+import type * as createIndices from '../../cdk/create-indices.js';
+import type * as indexerEntry from '../../cdk/lambda/indexer.js';
+import type * as produce from '../../cdk/produce.js';
 import type { TaxiPipelineStack } from '../../cdk/taxi-stack.js';
-import { tripStatsSql } from '../../cdk/trip-stats-sql.js';
+import { TRIP_STATS_SCRIPT, tripStatsSql } from '../../cdk/trip-stats-sql.js';
 import { generateTrips } from '../../src/generator.js';
 import { enrichedTripSchema } from '../../src/schema.js';
 
@@ -130,7 +137,9 @@ describe('taxi stack: what it deploys', () => {
   });
 
   it('runs the trip-statistics SQL on Flink 1.20 with its parameters as runtime properties and secrets by reference', () => {
-    const [[, flink]] = resources('AWS::KinesisAnalyticsV2::Application') as unknown as [[string, { Properties: FlinkProps }]];
+    const [[, flink]] = resources('AWS::KinesisAnalyticsV2::Application') as unknown as [
+      [string, { Properties: FlinkProps }],
+    ];
     expect(flink.Properties.RuntimeEnvironment).toBe('FLINK-1_20');
     const config = flink.Properties.ApplicationConfiguration;
     expect(config.FlinkApplicationConfiguration.CheckpointConfiguration).toEqual({
@@ -167,6 +176,43 @@ describe('taxi stack: what it deploys', () => {
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0]?.[0] }]);
     template.resourceCountIs('AWS::Budgets::Budget', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+/** The two scripts, referenced so that the typecheck covers them. */
+export type ScriptModules = [typeof createIndices, typeof produce];
+
+describe('the application jar and its runtime properties bind the same SQL', () => {
+  it('the jar staged in cdk.out carries the trip-statistics script', () => {
+    const jar = fs.readdirSync(assembly.directory).find((f) => f.endsWith('.jar'));
+    expect(jar).toBeDefined();
+    const script = spawnSync(
+      'unzip',
+      ['-p', path.join(assembly.directory, jar as string), `sql/${TRIP_STATS_SCRIPT}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(script.status, script.stderr).toBe(0);
+    expect(script.stdout).toBe(tripStatsSql.sql);
+  });
+
+  it('the synthesized SqlParameters bind every placeholder of that script, secrets as references', () => {
+    const [[, flink]] = resources('AWS::KinesisAnalyticsV2::Application') as unknown as [
+      [string, { Properties: FlinkProps }],
+    ];
+    const map = flink.Properties.ApplicationConfiguration.EnvironmentProperties.PropertyGroups[0]?.PropertyMap ?? {};
+    // Deploy-time values (tokens) stand in as text; a secret reference as the marker the runner logs.
+    const values = Object.fromEntries(
+      Object.entries(map).map(([name, value]) => {
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        return [name, text.includes(SECRET_REF_PROPERTY_PREFIX) ? { secretRef: `arn:${name}` } : text];
+      }),
+    );
+    const bound = substituteParameters(tripStatsSql.sql, values);
+    expect(bound).toContain("'connector' = 'opensearch-2'");
+    expect(bound).toContain("'index' = 'trip-stats'");
+    expect(bound).toContain('<secret:arn:opensearchPassword>');
   });
 });
 
@@ -259,7 +305,7 @@ describe('bundled Lambda assets from cdk.out answer real-shaped events', () => {
     try {
       const dir = lambdaAsset((v) => v.OPENSEARCH_INDEX !== undefined);
       const indexer = createRequire(import.meta.url)(path.join(dir, 'index.js')) as {
-        handler: (e: unknown, c?: unknown) => Promise<unknown>;
+        handler: typeof indexerEntry.handler;
       };
       const records = [...trips.map((t) => JSON.stringify(t)), '{"id": "broken"}'].map((data, i) => ({
         eventID: `shardId-000000000000:4959033827149025660855969253836157109592157598913658889${i}`,
