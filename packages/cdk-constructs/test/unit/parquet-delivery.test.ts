@@ -2,6 +2,7 @@ import { toGlueColumns } from '@pipeline/schema';
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { IngestStream, ParquetDelivery } from '../../src/index.js';
@@ -134,6 +135,30 @@ describe('ParquetDelivery', () => {
       MetricName: 'DeliveryToS3.Success',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
+    });
+  });
+
+  it('takes any IFunction as the transform and an existing database', () => {
+    const { stack: s } = testStack();
+    const fn = new lambda.Function(s, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async (e) => ({ records: [] });'),
+    });
+    const database = new glue.Database(s, 'Db', { databaseName: 'lake' });
+    const d = new ParquetDelivery(s, 'D', {
+      stream: new IngestStream(s, 'I').stream,
+      schema: rideSchema,
+      existingTransformFunction: fn,
+      existingDatabase: database,
+    });
+    expect(d.transformFunction).toBe(fn);
+    expect(d.prefix).toBe('ride/!{timestamp:yyyy/MM/dd/HH}/');
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Glue::Table', { DatabaseName: { Ref: Match.stringLikeRegexp('Db') } });
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain('lambda:InvokeFunction');
+    t.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: Match.objectLike({ DynamicPartitioningConfiguration: Match.absent() }),
     });
   });
 

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { SearchDomain } from '../../src/index.js';
@@ -91,6 +92,22 @@ describe('SearchDomain', () => {
     expect(JSON.stringify(Template.fromStack(s).findResources('AWS::IAM::Policy'))).toContain(
       'secretsmanager:GetSecretValue',
     );
+  });
+
+  it('goes into a VPC when given one', () => {
+    const { stack: s } = testStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a'],
+      isolatedSubnetIds: ['subnet-0123456789abcdef0'],
+    });
+    new SearchDomain(s, 'InVpc', {
+      domainName: 'invpc',
+      vpc: { vpc, vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] },
+    });
+    Template.fromStack(s).hasResourceProperties('AWS::OpenSearchService::Domain', {
+      VPCOptions: Match.objectLike({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: Match.anyValue() }),
+    });
   });
 
   it('names the prop of an invalid setting', () => {
