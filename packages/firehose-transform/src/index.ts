@@ -30,6 +30,20 @@ export {
   type OverflowRecord,
   type TransformContext,
 } from './options.js';
+export {
+  DEFAULT_PREFIX,
+  evaluateFirehosePrefix,
+  type FirehoseErrorOutputType,
+  FirehosePrefixError,
+  formatDateTimePattern,
+  MissingPartitionKeyError,
+  type PrefixContext,
+  type PrefixExpression,
+  type PrefixKind,
+  prefixExpressions,
+  randomFirehoseString,
+  validateFirehosePrefixes,
+} from './prefix.js';
 export type { FirehoseRecord } from './record.js';
 export {
   type DroppedResult,

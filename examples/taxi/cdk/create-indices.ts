@@ -1,0 +1,41 @@
+/**
+ * Creates the two indices of the deployed domain with their explicit mappings, before the Flink job starts:
+ * `trip-stats` (the aggregate documents, `dynamic: strict`) and `trips-raw` (trips of `tripSchema`). Authenticates
+ * as the domain's master user from Secrets Manager (default credentials chain and region).
+ *
+ *   pnpm --filter @pipeline/example-taxi exec tsx --conditions=@pipeline/source cdk/create-indices.ts \
+ *     --url <OpenSearchUrl output> --secret <OpenSearchSecretArn output>
+ */
+import { parseArgs } from 'node:util';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { toOpenSearchMapping } from '@pipeline/schema';
+import { tripSchema } from '../src/schema.js';
+import { RAW_TRIPS_INDEX, TRIP_STATS_INDEX } from './taxi-stack.js';
+import { tripStatsMapping } from './trip-stats-sql.js';
+
+const { values } = parseArgs({ options: { url: { type: 'string' }, secret: { type: 'string' } } });
+if (!values.url || !values.secret) {
+  console.error('usage: create-indices.ts --url <OpenSearchUrl> --secret <OpenSearchSecretArn>');
+  process.exit(2);
+}
+const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: values.secret }));
+const { username, password } = JSON.parse(secret.SecretString ?? '{}') as { username: string; password: string };
+const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+for (const [index, mappings] of [
+  [TRIP_STATS_INDEX, tripStatsMapping],
+  [RAW_TRIPS_INDEX, toOpenSearchMapping(tripSchema)],
+] as const) {
+  const res = await fetch(`${values.url}/${index}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings }),
+  });
+  const body = await res.text();
+  if (res.ok) console.log(`created ${index}`);
+  else if (body.includes('resource_already_exists_exception')) console.log(`${index} exists`);
+  else {
+    console.error(`creating ${index}: ${res.status} ${body}`);
+    process.exitCode = 1;
+  }
+}
