@@ -4,7 +4,7 @@
 // time, each suite's time, and a closing "N passed, N failed" line. A step's own output (tsup, turbo, vitest) is
 // shown only when it fails; `--verbose` shows everything as it comes. Notices of the Java builds
 // (`[java] …`: the one-time Maven download and its progress) are always shown.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,32 @@ async function run(label, args, { optional = false } = {}) {
   console.log(`=== ${label}: ${ok ? 'ok' : `FAILED (exit ${result.status})`} in ${seconds.toFixed(1)} s`);
   if (!ok && !optional) failed = true;
   return ok;
+}
+
+/**
+ * The dashboard's browser test drives Debian's Chromium. Installed with apt when missing and this user can (root with
+ * apt-get, as on CI); otherwise the test itself says it was skipped and how to enable it (and fails under CI=true).
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const canApt =
+    process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!canApt) {
+    console.log(`    no Chromium at ${path} and no root apt-get: the dashboard browser test will be skipped`);
+    return;
+  }
+  console.log('=== Chromium for the browser test: apt-get install -y chromium');
+  const started = Date.now();
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+  const installed = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    stdio: verbose ? 'inherit' : 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const ok = update.status === 0 && installed.status === 0 && existsSync(path);
+  const seconds = (Date.now() - started) / 1000;
+  timings.push({ label: 'chromium (apt)', seconds, ok });
+  console.log(`=== Chromium: ${ok ? 'installed' : 'FAILED to install'} in ${seconds.toFixed(1)} s`);
 }
 
 /** Before the first build: say that Maven is about to download the Java side once, instead of minutes of silence. */
@@ -126,7 +152,9 @@ if (!(await run('build', [...PNPM, 'exec', 'turbo', 'run', 'build']))) {
 await run('lint (biome)', [...PNPM, 'exec', 'biome', 'check', '.']);
 await run('typecheck', [...PNPM, 'exec', 'turbo', 'run', 'typecheck']);
 await run('publish shape (publint, attw)', [...PNPM, 'exec', 'turbo', 'run', 'check']);
-await run('unit tests', [...PNPM, 'exec', 'turbo', 'run', 'test']);
+await run('install check (packed tarballs)', [...PNPM, 'run', 'check:install']);
+await run('unit tests', [...PNPM, 'exec', 'turbo', 'run', 'test', '--continue']);
+ensureChromium();
 for (const { dir, pkg } of packages()) {
   if (!pkg.scripts?.['test:integration']) continue;
   await run(`integration ${pkg.name}`, [...PNPM, '--dir', dir, 'run', 'test:integration']);
