@@ -7,11 +7,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type KinesisEmulator, startFirehoseDelivery, startKinesis } from '@pipeline/local-stack';
+import { firehoseTransform, type Logger, ok, type TransformResult } from '@pipeline/firehose-transform';
 import { defineSchema, field } from '@pipeline/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firehoseTransform, ok, type TransformResult } from '../../src/index.js';
-import { memoryLogger } from '../support/logger.js';
+import { type KinesisEmulator, startFirehoseDelivery, startKinesis } from '../../src/index.js';
+
+/** A logger that keeps every message. */
+interface LogEntry {
+  readonly level: string;
+  readonly message: string;
+  readonly context: Record<string, unknown> | undefined;
+}
+function memoryLogger(): Logger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at = (level: string) => (message: string, context?: Record<string, unknown>) =>
+    void entries.push({ level, message, context });
+  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 const STREAM = 'faithful-output';
 const schema = defineSchema({
