@@ -124,7 +124,13 @@ export class Retrier<T> {
     const linkFailure = !failure.neverSent && !failure.pushback && failure.error.status === 0;
     if (linkFailure) this.failuresInARow++;
     const outage = this.failuresInARow >= OUTAGE_AFTER;
-    const costsAttempt = !failure.neverSent && !failure.pushback && !(linkFailure && outage);
+    // Deterministic failures split at once; a retryable one splits on the second failure of the same documents (a
+    // bad document can break a whole request, e.g. a proxy resetting large bodies). Failures while splitting are
+    // the request's, not yet a document's: they cost no attempt.
+    const deterministic = failure.tooLarge || !failure.retryable;
+    const attempts = batch.reduce((max, item) => Math.max(max, item.attempts), 0);
+    const split = batch.length > 1 && (deterministic || (attempts >= 2 && !failure.neverSent && !failure.pushback));
+    const costsAttempt = !failure.neverSent && !failure.pushback && !(linkFailure && outage) && !split;
     for (const item of batch) {
       item.lastError = failure.error;
       if (failure.maybeApplied) item.maybeApplied = true;
@@ -132,32 +138,20 @@ export class Retrier<T> {
     }
     // A failing link slows the sink down like pushback does (fewer requests at once, then spaced out).
     if (failure.throttled || linkFailure) this.concurrency.onThrottled(Date.now());
-    if (failure.tooLarge || !failure.retryable) {
-      // Deterministic: the same body gets the same answer. Split at once to isolate the document(s) at fault.
-      if (batch.length === 1) {
-        const item = batch[0]!;
+    if (split) this.counters.splits++;
+    if (deterministic) {
+      if (split) {
+        for (const half of halves(batch)) this.host.requeueIsolated(half);
+      } else {
         const code: DocumentErrorCode = failure.tooLarge ? 'too-large' : 'permanent-error';
         const status = failure.error.status;
         this.host.reject(
-          item,
+          batch[0]!,
           code,
           `the bulk request carrying only this document failed with HTTP ${status}: ${describe(failure.error)}`,
         );
-      } else {
-        this.counters.splits++;
-        for (const half of halves(batch)) {
-          for (const item of half) if (costsAttempt) item.spent--; // not the document's fault (yet)
-          this.host.requeueIsolated(half);
-        }
       }
-      this.host.pump();
-      return;
-    }
-    // Retryable. A second failure of the same documents splits them (a bad document can break a whole request, e.g.
-    // a proxy resetting large bodies); a refused connection or pushback says nothing about the documents.
-    const attempts = batch.reduce((max, item) => Math.max(max, item.attempts), 0);
-    if (batch.length > 1 && attempts >= 2 && costsAttempt) {
-      this.counters.splits++;
+    } else if (split) {
       for (const half of halves(batch)) this.backOff(half, true);
     } else {
       this.backOff(batch, false);

@@ -156,4 +156,43 @@ describe('true outcomes through a faulty link (429, 503, resets before and after
     await expectTrue(index, N, tally);
     await call(url, 'DELETE', `/${index}`);
   }, 300_000);
+
+  for (const when of ['after', 'before'] as const) {
+    it(`answers always lost ${when} the write: a read of the real index settles each (${when === 'after' ? 'applied → indexed' : 'missing → dead-lettered'})`, async () => {
+      const index = `faults-lost-${when}`;
+      await freshIndex(url, index);
+      const N = 3000;
+      const lost = new Set(['l100', 'l1500', 'l2999']);
+      proxy.rule = (request) => {
+        if (!request.isBulk) return undefined;
+        const body = request.body.toString('utf8');
+        for (const id of lost) if (body.includes(`"_id":"${id}"`)) return { kind: `reset-${when}` };
+        return undefined;
+      };
+      const letters: DeadLetter<Event>[] = [];
+      const sink = new OpenSearchSink<Event>({
+        node: proxy.url,
+        index,
+        id: (e) => e.id,
+        flushDocuments: 100,
+        concurrency: 2,
+        retry: { maxAttempts: 4, baseDelay: 10, maxDelay: 100, timeBudget: 10_000 },
+        onDeadLetter: (letter) => {
+          letters.push(letter);
+        },
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+      });
+      const tally = await run(sink, events(N, 'l'));
+      proxy.rule = undefined;
+      if (when === 'after') {
+        expect(tally.deadLettered.size).toBe(0);
+        expect(sink.stats.exists).toBe(lost.size);
+      } else {
+        expect(tally.deadLettered).toEqual(lost);
+        for (const letter of letters) expect(letter.reason).toMatch(/a read finds no document with its id/);
+      }
+      await expectTrue(index, N, tally);
+      await call(url, 'DELETE', `/${index}`);
+    }, 120_000);
+  }
 });
