@@ -19,8 +19,11 @@ const MAX_ID_BYTES = 512;
  * document (the sink dead-letters it as `invalid-document`).
  */
 export class BulkLines<T> {
-  private lastIndex = '';
-  private lastIndexJson = '""';
+  /** `{"<op>":{"_index":<index>` for the last action and index used, and its byte length. */
+  private prefixOp = '';
+  private prefixIndex = '';
+  private prefix = '';
+  private prefixBytes = 0;
 
   constructor(private readonly options: ResolvedOptions<T>) {}
 
@@ -46,31 +49,40 @@ export class BulkLines<T> {
     }
     const action = o.action(document);
     checkAction(action, id);
-    if (index !== this.lastIndex) {
-      this.lastIndex = index;
-      this.lastIndexJson = JSON.stringify(index);
+    const op = action === 'upsert' ? 'update' : action;
+    if (this.prefixOp !== op || this.prefixIndex !== index) {
+      this.prefixOp = op;
+      this.prefixIndex = index;
+      this.prefix = `{"${op}":{"_index":${JSON.stringify(index)}`;
+      this.prefixBytes = Buffer.byteLength(this.prefix);
     }
-    let meta = `"_index":${this.lastIndexJson}`;
-    if (id !== undefined) meta += `,"_id":${JSON.stringify(id)}`;
+    // Byte lengths are summed from flat parts: no concatenation is built, retained or flattened per document.
+    let bytes = this.prefixBytes + 3; // + `}}\n`
+    let idJson = '';
+    if (id !== undefined) {
+      idJson = JSON.stringify(id);
+      bytes += ID_KEY.length + Buffer.byteLength(idJson);
+    }
     const routing = o.routing?.(document);
-    if (routing !== undefined) meta += `,"routing":${JSON.stringify(routing)}`;
     let version: number | undefined;
-    if (o.version !== undefined && action === 'index') {
-      version = o.version(document);
-      if (!Number.isSafeInteger(version) || version < 0) {
-        throw new Error(`version must be a non-negative safe integer, got ${String(version)}`);
+    let meta = '';
+    if (routing !== undefined || o.version !== undefined) {
+      if (routing !== undefined) meta += `,"routing":${JSON.stringify(routing)}`;
+      if (o.version !== undefined && action === 'index') {
+        version = o.version(document);
+        if (!Number.isSafeInteger(version) || version < 0) {
+          throw new Error(`version must be a non-negative safe integer, got ${String(version)}`);
+        }
+        meta += `,"version":${version},"version_type":"external"`;
       }
-      meta += `,"version":${version},"version_type":"external"`;
+      bytes += Buffer.byteLength(meta);
     }
-    const head = `{"${action === 'upsert' ? 'update' : action}":{${meta}}}\n`;
-    let lines = head;
+    let source = '';
     if (action !== 'delete') {
-      const source = o.serialize(document);
+      source = o.serialize(document);
       if (typeof source !== 'string' || source.length === 0) throw new Error('serialize must return a JSON string');
       if (o.customSerializer && source.includes('\n')) throw new Error('the serialized document contains a newline');
-      if (action === 'index' || action === 'create') lines += `${source}\n`;
-      else if (action === 'update') lines += `{"doc":${source}}\n`;
-      else lines += `{"doc":${source},"doc_as_upsert":true}\n`;
+      bytes += Buffer.byteLength(source) + 1 + (WRAPPER_BYTES[action] ?? 0);
     }
     return {
       seq,
@@ -81,12 +93,15 @@ export class BulkLines<T> {
       action,
       version,
       routing,
-      lines,
-      sourceAt: head.length,
-      bytes: Buffer.byteLength(lines),
+      prefix: this.prefix,
+      idJson,
+      meta,
+      source,
+      bytes,
       replaceable: action === 'index' || action === 'create' || action === 'delete',
       state: 'admission',
       admitted: false,
+      current: false,
       waiting: undefined,
       attempts: 0,
       spent: 0,
@@ -96,6 +111,25 @@ export class BulkLines<T> {
       settle,
     };
   }
+}
+
+/** Bytes of `,"_id":`, and of the `{"doc":…}` wrappers of partial updates. */
+const ID_KEY = ',"_id":';
+const WRAPPER_BYTES: Partial<Record<BulkAction, number>> = {
+  update: '{"doc":}'.length,
+  upsert: '{"doc":,"doc_as_upsert":true}'.length,
+};
+
+/** Appends the document's two lines to a request body's parts. */
+export function pushLines<T>(parts: string[], item: Item<T>): void {
+  parts.push(item.prefix);
+  if (item.idJson !== '') parts.push(ID_KEY, item.idJson);
+  if (item.meta !== '') parts.push(item.meta);
+  parts.push('}}\n');
+  if (item.action === 'delete') return;
+  if (item.action === 'update') parts.push('{"doc":', item.source, '}\n');
+  else if (item.action === 'upsert') parts.push('{"doc":', item.source, ',"doc_as_upsert":true}\n');
+  else parts.push(item.source, '\n');
 }
 
 function checkAction(action: BulkAction, id: string | undefined): void {

@@ -30,16 +30,25 @@ export interface Item<T> {
   /** External version (`version_type: external`), for `index` actions with a `version` function. */
   readonly version: number | undefined;
   readonly routing: string | undefined;
-  /** The action line and the source line, each ending in `\n`. */
-  readonly lines: string;
-  /** Where the source line starts in `lines` (`lines.length` for a delete). */
-  readonly sourceAt: number;
+  /**
+   * The bulk lines in flat parts, joined only into the request body (no per-document concatenation to allocate,
+   * retain and flatten): `prefix` (`{"<op>":{"_index":<index>`, shared by every document of that op and index),
+   * `idJson` (the JSON-quoted id, or empty), `meta` (routing and version, usually empty), then `}}\n`, and `source`
+   * (the serialized document, wrapped in `{"doc":…}` for updates; empty for a delete) followed by `\n`.
+   */
+  readonly prefix: string;
+  readonly idJson: string;
+  readonly meta: string;
+  readonly source: string;
+  /** UTF-8 bytes of the two lines. */
   readonly bytes: number;
   /** A full-document write (index, create, delete): a later one may replace it before it is sent. */
   readonly replaceable: boolean;
   state: ItemState;
   /** Counted in the sink's buffered documents and bytes. */
   admitted: boolean;
+  /** The current write of its id (in its lane's map). */
+  current: boolean;
   /** Later writes of this id waiting for this one (only on the current write of an id; allocated on first use). */
   waiting: Item<T>[] | undefined;
   /** Bulk requests that carried the document. */

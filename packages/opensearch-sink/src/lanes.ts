@@ -21,6 +21,7 @@ export class IdLanes<T> {
     const current = byId.get(id);
     if (current === undefined) {
       byId.set(id, item);
+      item.current = true;
       return true;
     }
     const waiting = current.waiting;
@@ -32,6 +33,8 @@ export class IdLanes<T> {
     ) {
       // The older version was never sent (or failed and waits for a retry): the newer one takes its place.
       byId.set(id, item);
+      item.current = true;
+      current.current = false;
       this.supersede(current);
       return true;
     }
@@ -55,14 +58,14 @@ export class IdLanes<T> {
    * A write that is not the current one of its id (superseded while held) returns nothing.
    */
   leave(item: Item<T>): Item<T> | undefined {
-    if (item.id === undefined) return undefined;
-    const byId = this.idsOf(item.index, false);
-    if (byId === undefined || byId.get(item.id) !== item) return undefined;
+    if (!item.current) return undefined;
+    item.current = false;
+    const byId = this.idsOf(item.index, false)!;
     const waiting = item.waiting;
     const next = waiting?.shift();
     item.waiting = undefined;
     if (next === undefined) {
-      byId.delete(item.id);
+      byId.delete(item.id!);
       if (byId.size === 0 && this.lanes.size > 64) {
         this.lanes.delete(item.index);
         if (this.lastById === byId) this.lastById = undefined;
@@ -70,7 +73,8 @@ export class IdLanes<T> {
       return undefined;
     }
     next.waiting = waiting !== undefined && waiting.length > 0 ? waiting : undefined;
-    byId.set(item.id, next);
+    next.current = true;
+    byId.set(item.id!, next);
     return next;
   }
 
@@ -81,9 +85,7 @@ export class IdLanes<T> {
   replaceInBackoff(item: Item<T>): boolean {
     if (item.id === undefined || !item.replaceable) return false;
     const next = item.waiting?.[0];
-    if (next === undefined || !next.replaceable) return false;
-    const byId = this.idsOf(item.index, false);
-    if (byId === undefined || byId.get(item.id) !== item) return false;
+    if (next === undefined || !next.replaceable || !item.current) return false;
     this.supersede(item);
     return true;
   }
@@ -93,6 +95,7 @@ export class IdLanes<T> {
     const out: Item<T>[] = [];
     for (const byId of this.lanes.values()) {
       for (const current of byId.values()) {
+        current.current = false;
         out.push(current);
         if (current.waiting !== undefined) out.push(...current.waiting);
       }

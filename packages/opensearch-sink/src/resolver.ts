@@ -120,7 +120,7 @@ function judge<T>(item: Item<T>, doc: MgetDoc): Resolution {
         if (stored === item.version) return { kind: 'applied', result: 'exists' };
         return { kind: 'not-applied', reason: `a read finds version ${stored}, older than ${item.version}` };
       }
-      const sent = item.lines.slice(item.sourceAt, item.lines.length - 1);
+      const sent = item.source;
       let same = false;
       try {
         same = JSON.stringify(doc._source) === JSON.stringify(JSON.parse(sent));

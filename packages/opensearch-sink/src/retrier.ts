@@ -1,5 +1,5 @@
 import { fullJitterDelay, type Logger } from '@pipeline/commons';
-import { readItems } from './bulk-response.js';
+import { readBulkAnswer } from './bulk-response.js';
 import { classifyItem, classifyRequestError, describe, type RequestFailure } from './classify.js';
 import type { AdaptiveConcurrency } from './concurrency.js';
 import type { DocumentErrorCode } from './errors.js';
@@ -49,11 +49,18 @@ export class Retrier<T> {
 
   onAnswer(batch: Item<T>[], body: unknown): void {
     this.failuresInARow = 0;
-    const read = readItems(batch, body, this.counters);
-    if (typeof read === 'string') {
+    const answer = readBulkAnswer(batch, body, this.counters);
+    if (answer.kind === 'applied') {
+      const results = answer.results;
+      for (let i = 0; i < batch.length; i++) this.host.deliver(batch[i]!, results[i]!);
+      this.concurrency.onSuccess();
+      this.host.pump();
+      return;
+    }
+    if (answer.kind === 'invalid') {
       this.counters.requestErrors++;
       this.onFailure(batch, {
-        error: { status: 200, type: 'invalid_bulk_response', reason: read },
+        error: { status: 200, type: 'invalid_bulk_response', reason: answer.reason },
         retryable: true,
         throttled: false,
         tooLarge: false,
@@ -65,6 +72,7 @@ export class Retrier<T> {
     }
     let retry: Item<T>[] | undefined;
     let throttled = 0;
+    const read = answer.items;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
       const response = read[i]!;

@@ -1,3 +1,4 @@
+import { pushLines } from './bulk-lines.js';
 import type { Item } from './item.js';
 import type { OpenSearchClientLike } from './types.js';
 
@@ -5,18 +6,53 @@ const FILTER_PATH = 'took,errors,items.*.status,items.*.result,items.*.error';
 
 /** What the sender reports about one request. */
 export interface SenderEvents<T> {
+  /** A 2xx answer: its raw text (or the body the client parsed, for clients that do not stream). */
   onAnswer(batch: Item<T>[], body: unknown, elapsedMs: number): void;
   onError(batch: Item<T>[], error: unknown, elapsedMs: number): void;
 }
 
+/** A non-2xx answer of a streamed request, shaped like the client's `ResponseError` for `classifyRequestError`. */
+export class BulkResponseError extends Error {
+  override readonly name = 'ResponseError';
+  readonly meta: { readonly statusCode: number; readonly body: unknown };
+  constructor(statusCode: number, body: unknown) {
+    super(`bulk request answered HTTP ${statusCode}`);
+    this.meta = { statusCode, body };
+  }
+}
+
+interface StreamLike {
+  setEncoding(encoding: 'utf8'): void;
+  on(event: string, listener: (arg: never) => void): unknown;
+}
+
+function isStream(body: unknown): body is StreamLike {
+  return typeof (body as { on?: unknown } | null)?.on === 'function';
+}
+
+/** The whole body of a streamed answer as one string. */
+function readText(stream: StreamLike): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+    stream.on('aborted', () => reject(new Error('the bulk response was aborted while being read')));
+  });
+}
+
 /**
  * Sends one batch as one `_bulk` request (the client's own retries off: the sink counts attempts itself), and keeps
- * what is in flight so that `abort()` can cancel it.
+ * what is in flight so that `abort()` can cancel it. The answer is streamed and handed over as raw text, so the
+ * common all-applied answer is scanned rather than parsed into a JSON tree.
  */
 export class Sender<T> {
   private readonly inFlight = new Map<{ abort?: () => void }, Item<T>[]>();
   private readonly querystring: Record<string, unknown> | undefined;
-  private readonly requestOptions: { maxRetries: number; requestTimeout: number };
+  private readonly requestOptions: { maxRetries: number; requestTimeout: number; asStream: boolean };
 
   constructor(
     private readonly client: OpenSearchClientLike,
@@ -25,7 +61,7 @@ export class Sender<T> {
     private readonly events: SenderEvents<T>,
   ) {
     this.querystring = filterPath ? { filter_path: FILTER_PATH } : undefined;
-    this.requestOptions = { maxRetries: 0, requestTimeout };
+    this.requestOptions = { maxRetries: 0, requestTimeout, asStream: true };
   }
 
   get requests(): number {
@@ -34,13 +70,15 @@ export class Sender<T> {
 
   /** Sends the batch; returns the body's byte count. */
   send(batch: Item<T>[]): number {
-    let body = '';
+    // One flat string built in one pass (join) from the documents' flat parts.
+    const parts: string[] = [];
     let bytes = 0;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
-      body += item.lines;
+      pushLines(parts, item);
       bytes += item.bytes;
     }
+    const body = parts.join('');
     const params: { method: string; path: string; bulkBody: string; querystring?: Record<string, unknown> } = {
       method: 'POST',
       path: '/_bulk',
@@ -56,16 +94,20 @@ export class Sender<T> {
       return bytes;
     }
     this.inFlight.set(request, batch);
-    request.then(
-      (response) => {
+    const failed = (error: unknown) => {
+      if (!this.inFlight.delete(request)) return;
+      this.events.onError(batch, error, performance.now() - started);
+    };
+    request.then((response) => {
+      const status = response.statusCode ?? 200;
+      const answered = (body: unknown) => {
+        if (status >= 300) return failed(new BulkResponseError(status, parseError(body)));
         if (!this.inFlight.delete(request)) return;
-        this.events.onAnswer(batch, response.body, performance.now() - started);
-      },
-      (error: unknown) => {
-        if (!this.inFlight.delete(request)) return;
-        this.events.onError(batch, error, performance.now() - started);
-      },
-    );
+        this.events.onAnswer(batch, body, performance.now() - started);
+      };
+      if (isStream(response.body)) readText(response.body).then(answered, failed);
+      else answered(response.body);
+    }, failed);
     return bytes;
   }
 
@@ -78,5 +120,15 @@ export class Sender<T> {
     }
     this.inFlight.clear();
     return out;
+  }
+}
+
+/** The error body of a non-2xx answer: JSON when it is, else the text. */
+function parseError(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }

@@ -27,6 +27,8 @@ export interface OpenSearchClientLike {
         requestTimeout?: number | string;
         maxRetries?: number;
         headers?: Record<string, string>;
+        /** The sink's `_bulk` requests ask for the raw answer (`body` a stream, any status); a parsed body works too. */
+        asStream?: boolean;
       },
     ): PromiseLike<{ body: unknown; statusCode: number | null }> & { abort?: () => void };
   };

@@ -52,6 +52,8 @@ export class FakeOpenSearch implements OpenSearchClientLike {
   readonly reads: Array<Array<{ _index: string; _id: string }>> = [];
   /** Per-request override (5xx, network errors, 413…). */
   requestRule: ((request: FakeRequest, n: number) => FakeRequestAnswer | undefined) | undefined;
+  /** Answer `_bulk` with the raw JSON text (as a streamed answer reads), not a parsed body. */
+  rawText = false;
   /** Latency of each request, ms (or a function of the request). */
   latency: number | ((request: FakeRequest) => number) = 0;
   inFlight = 0;
@@ -152,7 +154,8 @@ export class FakeOpenSearch implements OpenSearchClientLike {
         if (answer?.kind === 'network-after') return reject(new errors.ConnectionError(answer.message));
         if (answer?.kind === 'items-mismatch') items.pop();
         const errorsFlag = items.some((item) => Object.values(item)[0]!.status >= 300);
-        resolve({ body: { took: 1, errors: errorsFlag, items }, statusCode: 200 });
+        const answerBody = { took: 1, errors: errorsFlag, items };
+        resolve({ body: this.rawText ? JSON.stringify(answerBody) : answerBody, statusCode: 200 });
       }, latency);
     });
     return Object.assign(promise, {
