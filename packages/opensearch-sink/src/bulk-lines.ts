@@ -84,33 +84,94 @@ export class BulkLines<T> {
       if (o.customSerializer && source.includes('\n')) throw new Error('the serialized document contains a newline');
       bytes += Buffer.byteLength(source) + 1 + (WRAPPER_BYTES[action] ?? 0);
     }
-    return {
+    return newItem(
       seq,
       position,
       document,
+      settle,
       index,
       id,
       action,
       version,
       routing,
-      prefix: this.prefix,
+      this.prefix,
       idJson,
       meta,
       source,
       bytes,
-      replaceable: action === 'index' || action === 'create' || action === 'delete',
-      state: 'admission',
-      admitted: false,
-      current: false,
-      waiting: undefined,
-      attempts: 0,
-      spent: 0,
-      firstSentAt: 0,
-      lastError: undefined,
-      maybeApplied: false,
-      settle,
-    };
+    );
   }
+}
+
+/** A document that never entered the pipeline (closed, aborted, invalid): it only carries what its ending needs. */
+export function looseItem<T>(
+  seq: number,
+  position: number,
+  document: T,
+  settle: (outcome: WriteOutcome<T>) => void,
+): Item<T> {
+  const item = newItem(
+    seq,
+    position,
+    document,
+    settle,
+    '',
+    undefined,
+    'index',
+    undefined,
+    undefined,
+    '',
+    '',
+    '',
+    '',
+    0,
+  );
+  item.state = 'ending';
+  return item;
+}
+
+function newItem<T>(
+  seq: number,
+  position: number,
+  document: T,
+  settle: (outcome: WriteOutcome<T>) => void,
+  index: string,
+  id: string | undefined,
+  action: BulkAction,
+  version: number | undefined,
+  routing: string | undefined,
+  prefix: string,
+  idJson: string,
+  meta: string,
+  source: string,
+  bytes: number,
+): Item<T> {
+  return {
+    seq,
+    position,
+    document,
+    index,
+    id,
+    action,
+    version,
+    routing,
+    prefix,
+    idJson,
+    meta,
+    source,
+    bytes,
+    replaceable: action === 'index' || action === 'create' || action === 'delete',
+    state: 'admission',
+    admitted: false,
+    current: false,
+    waiting: undefined,
+    attempts: 0,
+    spent: 0,
+    firstSentAt: 0,
+    lastError: undefined,
+    maybeApplied: false,
+    settle,
+  };
 }
 
 /** Bytes of `,"_id":`, and of the `{"doc":…}` wrappers of partial updates. */

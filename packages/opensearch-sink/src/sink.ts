@@ -2,7 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { budgetedPull } from '@pipeline/commons';
 import { Admission } from './admission.js';
 import { Batcher } from './batcher.js';
-import { BulkLines, type WriteOptions } from './bulk-lines.js';
+import { BulkLines, looseItem, type WriteOptions } from './bulk-lines.js';
 import { AdaptiveConcurrency } from './concurrency.js';
 import { DeadLetters } from './dead-letters.js';
 import { ConfigurationError, type DocumentErrorCode } from './errors.js';
@@ -222,7 +222,7 @@ export class OpenSearchSink<T = Record<string, unknown>> {
     if (this.aborted || this.closing) {
       const code: DocumentErrorCode = this.aborted ? 'aborted' : 'closed';
       const letter = DeadLetters.letter(document, code, `the sink is ${code}`, undefined, {});
-      this.deadLetters.fail(loose(seq, position, document, settle), letter);
+      this.deadLetters.fail(looseItem(seq, position, document, settle), letter);
       return;
     }
     let item: Item<T>;
@@ -231,7 +231,7 @@ export class OpenSearchSink<T = Record<string, unknown>> {
     } catch (error) {
       const reason = `invalid document: ${error instanceof Error ? error.message : String(error)}`;
       const letter = DeadLetters.letter(document, 'invalid-document', reason, undefined, {});
-      this.deadLetters.hand(loose(seq, position, document, settle), letter);
+      this.deadLetters.hand(looseItem(seq, position, document, settle), letter);
       return;
     }
     if (item.bytes > o.maxRequestBytes) {
@@ -321,27 +321,16 @@ export class OpenSearchSink<T = Record<string, unknown>> {
   // Endings: every document ends through end()
 
   private deliver(item: Item<T>, result: ItemResult): void {
-    const outcome: IndexedOutcome<T> =
-      item.position < 0
-        ? {
-            status: 'indexed',
-            document: item.document,
-            index: item.index,
-            id: item.id,
-            action: item.action,
-            result,
-            attempts: item.attempts,
-          }
-        : ({
-            status: 'indexed',
-            document: item.document,
-            index: item.index,
-            id: item.id,
-            action: item.action,
-            result,
-            attempts: item.attempts,
-            position: item.position,
-          } as IndexedOutcome<T>);
+    const outcome: IndexedOutcome<T> & { position?: number } = {
+      status: 'indexed',
+      document: item.document,
+      index: item.index,
+      id: item.id,
+      action: item.action,
+      result,
+      attempts: item.attempts,
+    };
+    if (item.position >= 0) outcome.position = item.position;
     this.end(item, outcome);
   }
 
@@ -459,36 +448,6 @@ export class OpenSearchSink<T = Record<string, unknown>> {
     }
     this.admission.wakeAll();
   }
-}
-
-/** A document that never entered the pipeline (closed, aborted, invalid). */
-function loose<T>(seq: number, position: number, document: T, settle: (outcome: WriteOutcome<T>) => void): Item<T> {
-  return {
-    seq,
-    position,
-    document,
-    index: '',
-    id: undefined,
-    action: 'index',
-    version: undefined,
-    routing: undefined,
-    prefix: '',
-    idJson: '',
-    meta: '',
-    source: '',
-    bytes: 0,
-    replaceable: false,
-    state: 'ending',
-    admitted: false,
-    current: false,
-    waiting: undefined,
-    attempts: 0,
-    spent: 0,
-    firstSentAt: 0,
-    lastError: undefined,
-    maybeApplied: false,
-    settle,
-  };
 }
 
 /** Adds the `writeAll()` position to an outcome (only for documents that came from a `writeAll()` source). */
