@@ -18,7 +18,8 @@ const client: OpenSearchClientLike = {
       const items = new Array(n / 2);
       for (let i = 0; i < items.length; i++) items[i] = { index: { status: 201, result: 'created' } };
       // Raw text, as a streamed answer reads (what the real client hands the sink).
-      const answer = JSON.stringify({ took: 1, errors: false, items });
+      const parsed = { took: 1, errors: false, items };
+      const answer = process.env.PARSED ? parsed : JSON.stringify(parsed);
       const response = { body: answer, statusCode: 200 };
       const promise =
         LATENCY > 0

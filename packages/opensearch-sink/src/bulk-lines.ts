@@ -181,16 +181,16 @@ const WRAPPER_BYTES: Partial<Record<BulkAction, number>> = {
   upsert: '{"doc":,"doc_as_upsert":true}'.length,
 };
 
-/** Appends the document's two lines to a request body's parts. */
-export function pushLines<T>(parts: string[], item: Item<T>): void {
-  parts.push(item.prefix);
-  if (item.idJson !== '') parts.push(ID_KEY, item.idJson);
-  if (item.meta !== '') parts.push(item.meta);
-  parts.push('}}\n');
-  if (item.action === 'delete') return;
-  if (item.action === 'update') parts.push('{"doc":', item.source, '}\n');
-  else if (item.action === 'upsert') parts.push('{"doc":', item.source, ',"doc_as_upsert":true}\n');
-  else parts.push(item.source, '\n');
+/** The document's two lines appended to a request body under construction. */
+export function appendLines<T>(body: string, item: Item<T>): string {
+  let out = body + item.prefix;
+  if (item.idJson !== '') out += ID_KEY + item.idJson;
+  if (item.meta !== '') out += item.meta;
+  out += '}}\n';
+  if (item.action === 'delete') return out;
+  if (item.action === 'update') return `${out}{"doc":${item.source}}\n`;
+  if (item.action === 'upsert') return `${out}{"doc":${item.source},"doc_as_upsert":true}\n`;
+  return `${out}${item.source}\n`;
 }
 
 function checkAction(action: BulkAction, id: string | undefined): void {

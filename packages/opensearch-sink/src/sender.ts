@@ -1,4 +1,4 @@
-import { pushLines } from './bulk-lines.js';
+import { appendLines } from './bulk-lines.js';
 import type { Item } from './item.js';
 import type { OpenSearchClientLike } from './types.js';
 
@@ -70,15 +70,14 @@ export class Sender<T> {
 
   /** Sends the batch; returns the body's byte count. */
   send(batch: Item<T>[]): number {
-    // One flat string built in one pass (join) from the documents' flat parts.
-    const parts: string[] = [];
+    // A rope of the documents' flat parts, flattened once when the request is written.
+    let body = '';
     let bytes = 0;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
-      pushLines(parts, item);
+      body = appendLines(body, item);
       bytes += item.bytes;
     }
-    const body = parts.join('');
     const params: { method: string; path: string; bulkBody: string; querystring?: Record<string, unknown> } = {
       method: 'POST',
       path: '/_bulk',

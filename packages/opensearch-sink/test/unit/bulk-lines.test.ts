@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BulkLines, pushLines } from '../../src/bulk-lines.js';
+import { appendLines, BulkLines } from '../../src/bulk-lines.js';
 import { resolveOptions } from '../../src/options.js';
 import type { BulkAction } from '../../src/types.js';
 
@@ -16,9 +16,7 @@ describe('bulk lines', () => {
       for (const extra of [{}, { routing: () => 'r€', version: () => 3 }]) {
         const options = resolveOptions<Doc>({ client, index: 'idx-ü', id: (d) => d.id, action, ...extra });
         const item = new BulkLines(options).encode(1, -1, { id: 'é"x', t: 'ünï' }, undefined, () => {});
-        const parts: string[] = [];
-        pushLines(parts, item);
-        const text = parts.join('');
+        const text = appendLines('', item);
         expect(item.bytes).toBe(Buffer.byteLength(text));
         const lines = text.split('\n');
         expect(lines.at(-1)).toBe('');
