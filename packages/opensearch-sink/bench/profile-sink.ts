@@ -6,23 +6,12 @@
 import { Client } from '@opensearch-project/opensearch';
 import { startOpenSearch } from '@pipeline/local-stack';
 import { OpenSearchSink } from '../src/index.js';
+import { mappings, trip } from './trips.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 200_000);
 
 async function* source() {
-  for (let i = 0; i < DOCS; i++) {
-    const t = Date.UTC(2024, 0, 1) + i * 997;
-    yield {
-      id: `trip-${i}`,
-      vendor: `v${i % 3}`,
-      pickup: new Date(t).toISOString(),
-      dropoff: new Date(t + 600_000 + (i % 1800) * 1000).toISOString(),
-      passengers: 1 + (i % 4),
-      distance: Math.round((i % 300) * 3.7) / 100,
-      fare: Math.round((i % 500) * 13.1) / 100,
-      zone: `zone-${i % 263}`,
-    };
-  }
+  for (let i = 0; i < DOCS; i++) yield trip(i);
 }
 
 const node = await startOpenSearch({ name: 'opensearch-sink-bench', clean: true, heap: '1g', stopTimeoutMs: 5000 });
@@ -34,7 +23,7 @@ try {
       index,
       body: {
         settings: { number_of_shards: 1, refresh_interval: '-1' },
-        mappings: { properties: { distance: { type: 'double' }, fare: { type: 'double' } } },
+        mappings,
       } as never,
     });
     const sink = new OpenSearchSink({

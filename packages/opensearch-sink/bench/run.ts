@@ -12,51 +12,13 @@
 import { Client } from '@opensearch-project/opensearch';
 import { type OpenSearchNode, startOpenSearch } from '@pipeline/local-stack';
 import { OpenSearchSink } from '../src/index.js';
+import { mappings, type Trip, trip } from './trips.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const FLUSH_BYTES = Number(process.env.BENCH_FLUSH_BYTES ?? 1_000_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const FLUSH_INTERVAL = 30_000;
-
-interface Trip {
-  id: string;
-  vendor: string;
-  pickup: string;
-  dropoff: string;
-  passengers: number;
-  distance: number;
-  fare: number;
-  zone: string;
-}
-
-function trip(i: number): Trip {
-  const t = Date.UTC(2024, 0, 1) + i * 997;
-  return {
-    id: `trip-${i}`,
-    vendor: `v${i % 3}`,
-    pickup: new Date(t).toISOString(),
-    dropoff: new Date(t + 600_000 + (i % 1800) * 1000).toISOString(),
-    passengers: 1 + (i % 4),
-    distance: Math.round((i % 300) * 3.7) / 100,
-    fare: Math.round((i % 500) * 13.1) / 100,
-    zone: `zone-${i % 263}`,
-  };
-}
-
-const mappings = {
-  dynamic: 'strict',
-  properties: {
-    id: { type: 'keyword' },
-    vendor: { type: 'keyword' },
-    pickup: { type: 'date' },
-    dropoff: { type: 'date' },
-    passengers: { type: 'integer' },
-    distance: { type: 'double' },
-    fare: { type: 'double' },
-    zone: { type: 'keyword' },
-  },
-};
 
 async function freshIndex(client: Client, index: string): Promise<void> {
   await client.indices.delete({ index }, { ignore: [404] });
