@@ -6,6 +6,8 @@
 import { type OpenSearchClientLike, OpenSearchSink } from '../src/index.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 300_000);
+/** Answer latency, ms: with a server's latency, documents stay buffered long enough to reach the old generation. */
+const LATENCY = Number(process.env.BENCH_LATENCY ?? 0);
 
 const client: OpenSearchClientLike = {
   transport: {
@@ -15,9 +17,15 @@ const client: OpenSearchClientLike = {
       for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) n++;
       const items = new Array(n / 2);
       for (let i = 0; i < items.length; i++) items[i] = { index: { status: 201, result: 'created' } };
-      return Object.assign(Promise.resolve({ body: { took: 1, errors: false, items }, statusCode: 200 }), {
-        abort: () => {},
-      });
+      // Raw text, as a streamed answer reads (what the real client hands the sink).
+      const parsed = { took: 1, errors: false, items };
+      const answer = process.env.PARSED ? parsed : JSON.stringify(parsed);
+      const response = { body: answer, statusCode: 200 };
+      const promise =
+        LATENCY > 0
+          ? new Promise<typeof response>((resolve) => setTimeout(() => resolve(response), LATENCY))
+          : Promise.resolve(response);
+      return Object.assign(promise, { abort: () => {} });
     },
   },
 };

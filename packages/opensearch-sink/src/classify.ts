@@ -82,6 +82,13 @@ export interface RequestFailure {
   readonly tooLarge: boolean;
   /** The request surely never reached the server (connection refused, DNS): nothing can have been applied. */
   readonly neverSent: boolean;
+  /** The cluster only pushed back (429, 503, rejected execution): nothing was applied; costs time, not attempts. */
+  readonly pushback: boolean;
+  /**
+   * The answer was lost after the request may have reached the cluster (connection reset, timeout, 500/502/504, an
+   * unreadable response): some or all of its documents may have been applied.
+   */
+  readonly maybeApplied: boolean;
 }
 
 const NEVER_SENT = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/;
@@ -108,13 +115,16 @@ export function classifyRequestError(error: unknown): RequestFailure {
       throttled: false,
       tooLarge: false,
       neverSent,
+      pushback: false,
+      maybeApplied: !neverSent,
     };
   }
   const body = e.meta?.body;
   const bodyError = body !== null && typeof body === 'object' ? (body as { error?: unknown }).error : body;
   const d = detail(status, bodyError ?? message);
   // 429 and rejected execution: the cluster is overloaded; 502/503/504 from a node or load balancer usually too.
-  const throttled = status === 429 || status === 502 || status === 503 || status === 504 || isRejectedExecution(d);
+  const pushback = status === 429 || status === 503 || isRejectedExecution(d);
+  const throttled = pushback || status === 502 || status === 504;
   return {
     error: d,
     // 401/403: credentials can refresh (SigV4) or a policy can be fixed: retry within the budget, never split.
@@ -122,6 +132,8 @@ export function classifyRequestError(error: unknown): RequestFailure {
     throttled,
     tooLarge: status === 413,
     neverSent: false,
+    pushback,
+    maybeApplied: !pushback && (status === 500 || status === 502 || status === 504),
   };
 }
 

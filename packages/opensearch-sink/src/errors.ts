@@ -1,3 +1,5 @@
+export { ConfigurationError } from '@pipeline/commons';
+
 import type { BulkAction } from './types.js';
 
 /**
@@ -5,7 +7,8 @@ import type { BulkAction } from './types.js';
  *
  * - `permanent-error`: OpenSearch answered an item error that a retry cannot fix (mapping or parsing error, missing
  *   index, a 4xx of the whole request that stays after splitting down to this one document).
- * - `retries-exhausted`: a retryable error (429, 5xx, network) outlived `retry.maxAttempts` or `retry.timeBudget`.
+ * - `retries-exhausted`: a retryable error (429, 5xx, network) outlived `retry.maxAttempts` or `retry.timeBudget`,
+ *   and the document was not applied (every attempt was refused or rejected, or a read of its id shows it missing).
  * - `too-large`: the document's bulk lines exceed `maxRequestBytes`, or the server answered 413 to it alone.
  * - `invalid-document`: `index`, `id`, `action`, `version` or `serialize` threw or returned an invalid value.
  * - `aborted`: the sink's `signal` fired before the document settled (it may have been indexed if it was in flight).
@@ -66,16 +69,6 @@ export class DocumentError<T = unknown> extends Error {
     this.index = letter.index;
     this.id = letter.id;
     this.attempts = letter.attempts;
-  }
-}
-
-/** Thrown by the constructor (or a helper) for an invalid option; the message names the option. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.option = option;
   }
 }
 

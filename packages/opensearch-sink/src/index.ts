@@ -1,5 +1,5 @@
+export { fullJitterDelay as backoffDelay, type Logger, silentLogger } from '@pipeline/commons';
 export { type AwsClientOptions, type AwsCredentialsLike, createAwsClient } from './aws.js';
-export { backoffDelay } from './backoff.js';
 export {
   type BootstrapOptions,
   type BootstrapResult,
@@ -21,6 +21,7 @@ export {
   putIsmPolicy,
   resolveMappings,
 } from './bootstrap.js';
+export type { WriteOptions } from './bulk-lines.js';
 export {
   type BulkItemResponse,
   classifyItem,
@@ -47,18 +48,23 @@ export {
   kinesisRecordId,
   type LambdaContextLike,
 } from './lambda.js';
-export { consoleWarnLogger, type Logger, silentLogger } from './logger.js';
-export { DEFAULTS, type OpenSearchSinkOptions, type RetryPolicy, type ServerlessCollectionType } from './options.js';
 export {
-  type DeadLetteredOutcome,
-  type FailedOutcome,
-  type IndexedOutcome,
-  OpenSearchSink,
-  type PositionedOutcome,
-  type SupersededOutcome,
-  type WriteOptions,
-  type WriteOutcome,
-  type WriteResult,
-} from './sink.js';
+  DEFAULTS,
+  defaultLogger as consoleWarnLogger,
+  type OpenSearchSinkOptions,
+  type RetryPolicy,
+  type ServerlessCollectionType,
+} from './options.js';
+export type {
+  DeadLetteredOutcome,
+  FailedOutcome,
+  IndexedOutcome,
+  PositionedOutcome,
+  SupersededOutcome,
+  UnknownOutcome,
+  WriteOutcome,
+  WriteResult,
+} from './outcomes.js';
+export { OpenSearchSink } from './sink.js';
 export type { LatencyPercentiles, SinkStats } from './stats.js';
 export type { BulkAction, ItemResult, OpenSearchClientLike } from './types.js';

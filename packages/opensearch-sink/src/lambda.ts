@@ -1,5 +1,6 @@
 import { deaggregate } from '@pipeline/kpl-aggregation';
-import type { OpenSearchSink, WriteOutcome } from './sink.js';
+import type { WriteOutcome } from './outcomes.js';
+import type { OpenSearchSink } from './sink.js';
 
 /** One record of a Lambda Kinesis event (`event.Records[i]`), as AWS sends it. */
 export interface KinesisStreamRecord {
@@ -148,7 +149,11 @@ export function createKinesisHandler<T>(
         if (document === undefined) continue;
         const id = idOf?.(user, document);
         const write = sink.write(document, id === undefined ? undefined : { id }).then(
-          (outcome: WriteOutcome<T>) => outcome,
+          (outcome: WriteOutcome<T>) => {
+            // It may have been applied: Lambda retries the record, which its replay-safe id makes harmless.
+            if (outcome.status === 'unknown') failed.add(sequenceNumber);
+            return outcome;
+          },
           () => {
             failed.add(sequenceNumber);
           },

@@ -1,6 +1,5 @@
+import { ConfigurationError, consoleWarnLogger, type Logger } from '@pipeline/commons';
 import type { DeadLetter } from './errors.js';
-import { ConfigurationError } from './errors.js';
-import { consoleWarnLogger, type Logger } from './logger.js';
 import type { BulkAction, OpenSearchClientLike } from './types.js';
 
 /** Amazon OpenSearch Serverless collection types; `timeseries` and `vectorsearch` generate ids on the server. */
@@ -8,7 +7,11 @@ export type ServerlessCollectionType = 'search' | 'timeseries' | 'vectorsearch';
 
 /** Retry policy for retryable failures (429, rejected execution, 502/503/504, other 5xx, network errors). */
 export interface RetryPolicy {
-  /** Bulk requests a document may ride in, the first included. Default 10. Range 1–1000. */
+  /**
+   * Failed attempts a document may spend, the first included. Refused connections and pushback (429, 503, rejected
+   * execution: the cluster is full, and the sink slows down) do not count; they are bounded by `timeBudget`.
+   * Default 10. Range 1–1000.
+   */
   maxAttempts?: number;
   /** First backoff ceiling, ms; the n-th retry waits uniformly in [0, min(maxDelay, baseDelay × 2^(n−1))]. Default 100. */
   baseDelay?: number;
@@ -16,7 +19,9 @@ export interface RetryPolicy {
   maxDelay?: number;
   /**
    * Total time a document may spend retrying, from its first send, ms: a retry that would start later is not made
-   * and the document is dead-lettered (`retries-exhausted`). Default 300000 (Firehose's OpenSearch default).
+   * and the document is dead-lettered (`retries-exhausted`), or, if a request carrying it lost its answer, settled by
+   * a read of its id (`unknown` when that cannot tell). Pushback (429, 503, rejected execution) is limited by this
+   * budget only, not by `maxAttempts`. Default 300000 (Firehose's OpenSearch default).
    */
   timeBudget?: number;
 }
@@ -94,6 +99,9 @@ export interface OpenSearchSinkOptions<T> {
 }
 
 export const MIB = 1024 * 1024;
+
+/** The default logger: warnings and errors to the console, prefixed `[@pipeline/opensearch-sink]`. */
+export const defaultLogger: Logger = consoleWarnLogger('@pipeline/opensearch-sink');
 
 export const DEFAULTS = {
   action: 'index',
@@ -273,7 +281,7 @@ export function resolveOptions<T>(options: OpenSearchSinkOptions<T>): ResolvedOp
     signal,
     serverless,
     filterPath,
-    logger: options.logger ?? consoleWarnLogger,
+    logger: options.logger ?? defaultLogger,
     random,
   };
 }

@@ -28,6 +28,11 @@ export interface SinkStats {
   readonly stale: number;
   /** Replaced by a later write of the same id before it was sent (or while it was backing off). */
   readonly superseded: number;
+  /**
+   * Ended `unknown`: a request carrying the document lost its answer, the retries ran out and a read of its id could
+   * not settle it (no id, a partial update, or the read failed): it may have been applied.
+   */
+  readonly unknown: number;
   /** Document retries (a document in a retried request counts once per retry). */
   readonly retried: number;
   /** Documents whose item came back 429 or rejected-execution (per attempt). */
@@ -87,6 +92,7 @@ export class Counters {
   exists = 0;
   stale = 0;
   superseded = 0;
+  unknown = 0;
   retried = 0;
   throttled = 0;
   failed = 0;

@@ -23,6 +23,8 @@ export interface FakeItemAnswer {
 export type FakeRequestAnswer =
   | { kind: 'status'; status: number; body?: unknown }
   | { kind: 'network'; message: string }
+  /** Apply the items, then lose the answer (a connection reset after the write). */
+  | { kind: 'network-after'; message: string }
   | { kind: 'timeout' }
   | { kind: 'items-mismatch' };
 
@@ -45,8 +47,13 @@ export class FakeOpenSearch implements OpenSearchClientLike {
   readonly requests: FakeRequest[] = [];
   /** Per-item override (429s, mapping errors…). */
   itemRule: ((op: FakeOp) => FakeItemAnswer | undefined) | undefined;
+  /** `_mget` override: `'fail'` rejects the read with a connection error. */
+  mgetRule: (() => 'fail' | undefined) | undefined;
+  readonly reads: Array<Array<{ _index: string; _id: string }>> = [];
   /** Per-request override (5xx, network errors, 413…). */
   requestRule: ((request: FakeRequest, n: number) => FakeRequestAnswer | undefined) | undefined;
+  /** Answer `_bulk` with the raw JSON text (as a streamed answer reads), not a parsed body. */
+  rawText = false;
   /** Latency of each request, ms (or a function of the request). */
   latency: number | ((request: FakeRequest) => number) = 0;
   inFlight = 0;
@@ -58,9 +65,15 @@ export class FakeOpenSearch implements OpenSearchClientLike {
 
   readonly transport = {
     request: (
-      params: { method: string; path: string; bulkBody?: unknown; querystring?: Record<string, unknown> },
+      params: {
+        method: string;
+        path: string;
+        body?: unknown;
+        bulkBody?: unknown;
+        querystring?: Record<string, unknown>;
+      },
       options?: Record<string, unknown>,
-    ) => this.handle(params, options),
+    ) => (params.path === '/_mget' ? this.mget(params.body) : this.handle(params, options)),
   };
 
   close(): void {
@@ -73,6 +86,26 @@ export class FakeOpenSearch implements OpenSearchClientLike {
 
   get(index: string, id: string): Record<string, unknown> | undefined {
     return this.store.get(this.key(index, id))?.source;
+  }
+
+  private mget(body: unknown): Promise<{ body: unknown; statusCode: number }> & { abort: () => void } {
+    const docs = (body as { docs: Array<{ _index: string; _id: string }> }).docs;
+    this.reads.push(docs);
+    const promise =
+      this.mgetRule?.() === 'fail'
+        ? Promise.reject(new errors.ConnectionError('socket hang up'))
+        : Promise.resolve({
+            body: {
+              docs: docs.map((d) => {
+                const stored = this.store.get(this.key(d._index, d._id));
+                return stored === undefined
+                  ? { _index: d._index, _id: d._id, found: false }
+                  : { _index: d._index, _id: d._id, found: true, _version: stored.version, _source: stored.source };
+              }),
+            },
+            statusCode: 200,
+          });
+    return Object.assign(promise, { abort: () => {} });
   }
 
   private handle(
@@ -118,9 +151,11 @@ export class FakeOpenSearch implements OpenSearchClientLike {
           return reject(new errors.ResponseError(meta as never));
         }
         const items = ops.map((op) => ({ [op.op]: this.apply(op) }));
+        if (answer?.kind === 'network-after') return reject(new errors.ConnectionError(answer.message));
         if (answer?.kind === 'items-mismatch') items.pop();
         const errorsFlag = items.some((item) => Object.values(item)[0]!.status >= 300);
-        resolve({ body: { took: 1, errors: errorsFlag, items }, statusCode: 200 });
+        const answerBody = { took: 1, errors: errorsFlag, items };
+        resolve({ body: this.rawText ? JSON.stringify(answerBody) : answerBody, statusCode: 200 });
       }, latency);
     });
     return Object.assign(promise, {
@@ -197,13 +232,4 @@ export class FakeOpenSearch implements OpenSearchClientLike {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A reproducible random source in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seeded } from '@pipeline/commons';

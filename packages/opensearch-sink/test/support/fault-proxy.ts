@@ -36,6 +36,9 @@ export interface FaultProxyCounts {
   resetAfter: number;
   /** Items answered 429 by the proxy instead of OpenSearch. */
   rejectedItems: number;
+  /** Requests reset because the link was cut (before forwarding, or after OpenSearch answered). */
+  cutBefore: number;
+  cutAfter: number;
 }
 
 /**
@@ -51,6 +54,8 @@ export class OpenSearchFaultProxy {
     resetBefore: 0,
     resetAfter: 0,
     rejectedItems: 0,
+    cutBefore: 0,
+    cutAfter: 0,
   };
   /** Per-request fault. */
   rule: ((request: ProxiedRequest) => ProxyAction | undefined) | undefined;
@@ -59,6 +64,7 @@ export class OpenSearchFaultProxy {
   /** Answer 429 (not forwarded) for these bulk operations. */
   rejectItem: ((op: ProxiedOp) => boolean) | undefined;
   private server: http.Server | undefined;
+  private cutUntil = 0;
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly target: URL;
 
@@ -87,6 +93,19 @@ export class OpenSearchFaultProxy {
     return this;
   }
 
+  /**
+   * Cuts the link for `ms`: open connections are dropped at once (answers of requests already forwarded are lost),
+   * and every request that arrives (or whose answer arrives) before the link is back is reset.
+   */
+  cut(ms: number): void {
+    this.cutUntil = Date.now() + ms;
+    this.server?.closeAllConnections();
+  }
+
+  private get linkCut(): boolean {
+    return Date.now() < this.cutUntil;
+  }
+
   async stop(): Promise<void> {
     this.agent.destroy();
     const server = this.server;
@@ -107,6 +126,11 @@ export class OpenSearchFaultProxy {
       this.counts.status++;
       res.writeHead(413, { 'content-type': 'text/plain' });
       res.end(`Request size exceeded ${this.maxBodyBytes} bytes`);
+      return;
+    }
+    if (this.linkCut) {
+      this.counts.cutBefore++;
+      req.socket.destroy();
       return;
     }
     const action = this.rule?.(request) ?? { kind: 'forward' };
@@ -149,6 +173,11 @@ export class OpenSearchFaultProxy {
     }
     if (action.kind === 'reset-after') {
       this.counts.resetAfter++;
+      req.socket.destroy();
+      return;
+    }
+    if (this.linkCut || req.socket.destroyed) {
+      this.counts.cutAfter++;
       req.socket.destroy();
       return;
     }

@@ -45,6 +45,24 @@ describe('createKinesisHandler', () => {
     await sink.close();
   });
 
+  it('reports a record whose outcome is unknown (answers lost, the read failed too) so Lambda retries it', async () => {
+    const fake = new FakeOpenSearch();
+    fake.requestRule = (request) =>
+      request.ops.some((op) => op.source?.n === 5) ? { kind: 'network-after', message: 'socket hang up' } : undefined;
+    fake.mgetRule = () => 'fail';
+    const sink = new OpenSearchSink<Record<string, unknown>>({
+      client: fake,
+      index: 'e',
+      logger: silentLogger,
+      retry: { maxAttempts: 2, baseDelay: 1, maxDelay: 2, timeBudget: 100 },
+    });
+    const handler = createKinesisHandler({ sink });
+    const result = await handler({ Records: [record('7', enc.encode('{"n":4}')), record('8', enc.encode('{"n":5}'))] });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: '8' }]);
+    expect(sink.stats.unknown).toBe(1);
+    await sink.close();
+  });
+
   it('reports records still unsettled near the Lambda timeout as failures', async () => {
     const fake = new FakeOpenSearch();
     fake.latency = 2000;

@@ -398,6 +398,38 @@ describe('per-id ordering', () => {
 });
 
 describe('mixed actions', () => {
+  it('reads raw answers: all applied by a scan (every result kept), item errors by a full parse', async () => {
+    const fake = new FakeOpenSearch();
+    fake.rawText = true;
+    fake.store.set(fake.key('docs', 'old'), { source: { id: 'old' }, version: 1 });
+    fake.store.set(fake.key('docs', 'same'), { source: { id: 'same', v: 1, kind: 'upsert' }, version: 1 });
+    fake.store.set(fake.key('docs', 'old2'), { source: { id: 'old2' }, version: 1 });
+    const s = sink(fake, {
+      flushDocuments: 100,
+      flushInterval: 60_000,
+      action: (d) => (d.kind ?? 'index') as 'index',
+    });
+    const input: Doc[] = [
+      { id: 'new' },
+      { id: 'old' },
+      { id: 'gone', kind: 'delete' },
+      { id: 'same', v: 1, kind: 'upsert' },
+      { id: 'old2', kind: 'delete' },
+    ];
+    const outcomes = await collect(s.writeAll(input));
+    const byPosition = outcomes.sort((a, b) => a.position - b.position).map((o) => o.status === 'indexed' && o.result);
+    expect(byPosition).toEqual(['created', 'updated', 'not_found', 'noop', 'deleted']);
+    fake.itemRule = (op) =>
+      op.id === 'bad' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'x' } } : undefined;
+    const writes = Promise.allSettled([s.write({ id: 'ok' }), s.write({ id: 'bad' })]);
+    await s.flush();
+    const [ok, bad] = await writes;
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { status: 'indexed', result: 'created' } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'permanent-error' } });
+    expect(s.stats.tookMs).toBeGreaterThan(0);
+    await s.close();
+  });
+
   it('maps every response item to its own document across index, create, upsert and delete', async () => {
     const fake = new FakeOpenSearch();
     fake.store.set('docs/existing', { source: { id: 'existing' }, version: 1 });
