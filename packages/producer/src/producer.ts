@@ -526,30 +526,40 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
 
   /**
    * Whether buffered records should go now rather than at their deadline: a flush is waiting, or writers are blocked
-   * on capacity (no more records can join the buffers until some settle) and nothing is in flight — like Nagle's
-   * algorithm, partial batches go at once on an idle connection pool and otherwise grow until a response returns.
+   * on capacity (no more records can join the buffers until some settle) and the pipe is idle — nothing in flight,
+   * nothing waiting for tokens or a connection. Like Nagle's algorithm, partial batches go at once on an idle pipe and
+   * otherwise grow until a response returns: sending a small aggregate early where it would only queue behind others
+   * is what emptied aggregates under backlog.
    */
   private get urgent(): boolean {
     if (this.flushing > 0) return true;
     const blocked =
       this.blockedWriters > 0 || this.capacityWaiters.length > 0 || this.admissionHead < this.admissionQueue.length;
-    return blocked && this.inFlight === 0;
+    return blocked && this.inFlight === 0 && this.limiter.queued === 0 && !this.collector.backlogged;
   }
 
-  /** Moves records along: due aggregates → limiter → collector → sender; then arms the timer for the next due. */
+  /**
+   * Moves records along: limiter → collector, due aggregates → limiter → collector → sender; then arms the timer for
+   * the next due. A shard's buffer stays in the aggregator (and keeps filling) while Kinesis records for that shard
+   * still wait for tokens: it could not go out sooner, only emptier.
+   */
   private pump(): void {
     if (this.state === 'closed' && this.unsettled === 0) return;
     const now = Date.now();
     const force = this.urgent;
-    this.aggregator.flushDue(now, force);
-    this.limiter.drain(now, (record) => this.collector.add(record));
+    const toCollector = (record: KinesisRecord) => this.collector.add(record);
+    this.limiter.drain(now, toCollector);
+    this.aggregator.flushDue(now, force, this.flushing > 0 ? undefined : this.shardBusy);
+    this.limiter.drain(now, toCollector);
     this.collector.flushDue(now, force);
     this.armTimer(now);
   }
 
+  private readonly shardBusy = (shardId: string): boolean => this.limiter.queuedFor(shardId) > 0;
+
   private armTimer(now: number): void {
     let next = Number.POSITIVE_INFINITY;
-    const aggregatorDue = this.aggregator.nextDeadline();
+    const aggregatorDue = this.aggregator.nextDeadline(this.flushing > 0 ? undefined : this.shardBusy);
     if (aggregatorDue !== undefined) next = Math.min(next, aggregatorDue);
     const collectorDue = this.collector.nextDeadline();
     if (collectorDue !== undefined) next = Math.min(next, collectorDue);
@@ -648,12 +658,12 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       const entry = results[i]!;
       if (entry.ErrorCode) {
         const cls = classifyEntryError(entry.ErrorCode, entry.ErrorMessage ?? '');
-        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, cls.throttling, end);
+        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, cls.throttling, end, kr.size);
         this.retryOrFail(kr.records, cls, start, end);
       } else if (kr.shardId !== undefined && entry.ShardId !== kr.shardId) {
         wrongShard.push([kr, entry]);
       } else {
-        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, false, end);
+        if (kr.shardId !== undefined) this.limiter.onResult(kr.shardId, false, end, kr.size);
         this.succeed(kr, entry, start, end);
       }
     }
@@ -718,7 +728,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     const end = Date.now();
     this.metricsState.requestTime.add(end - start);
     if (cls.throttling) {
-      for (const kr of batch.records) if (kr.shardId !== undefined) this.limiter.onThrottled(kr.shardId, end);
+      for (const kr of batch.records) if (kr.shardId !== undefined) this.limiter.onThrottled(kr.shardId, end, kr.size);
     }
     if (cls.retryable && cls.ambiguous) {
       for (const kr of batch.records) this.metricsState.ambiguousRetries += kr.records.length;

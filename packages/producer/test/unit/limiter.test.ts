@@ -48,32 +48,60 @@ describe('Limiter', () => {
     expect(out.filter((s) => s === 'b')).toHaveLength(10);
   });
 
-  it('slows down by the throttled share of each window and recovers while not throttled', () => {
+  it('cuts the rate to what the shard accepted when throttled, and recovers while not throttled', () => {
     const limiter = new Limiter(150);
-    limiter.onResult('s', true, 0);
-    limiter.onResult('s', false, 10);
-    limiter.onResult('s', false, 250); // closes the first window: half throttled
+    for (let i = 0; i < 20; i++) limiter.onResult('s', i < 10, i);
+    limiter.onResult('s', false, 250); // closes the first window: about half throttled, nothing known in background
     const state = limiter.state()[0]!;
-    expect(state.rateFactor).toBeCloseTo(0.75);
-    expect(state.recordsPerSecond).toBeCloseTo(1125);
-    expect(state.throttles).toBe(1);
-    limiter.onResult('s', true, 300);
-    limiter.onResult('s', true, 400);
-    limiter.onResult('s', false, 500); // closes the second window: 2 of 3 throttled
-    expect(limiter.state()[0]!.rateFactor).toBeCloseTo((0.75 + 0.025) * (2 / 3));
-    for (let t = 1500; t <= 10_000; t += 1000) limiter.onResult('s', false, t);
+    expect(state.rateFactor).toBeLessThan(0.6);
+    expect(state.rateFactor).toBeGreaterThan(0.4);
+    expect(state.throttles).toBe(10);
+    for (let t = 1500; t <= 20_000; t += 1000) limiter.onResult('s', false, t);
     expect(limiter.state()[0]!.rateFactor).toBe(1);
   });
 
-  it('holds a share of the rate, not zero, under throttling that does not follow its rate', () => {
-    const limiter = new Limiter(150);
-    for (let w = 0; w < 400; w++) {
-      const t = w * 250;
-      for (let i = 0; i < 20; i++) limiter.onResult('s', i < 2, t + i);
+  /** Windows of 50 ms; `accept(sent)` answers how many of `sent` Kinesis records the shard took. */
+  function simulate(limiter: Limiter, seconds: number, accept: (sent: number, t: number) => number) {
+    const history: Array<{ factor: number; sent: number; throttled: number }> = [];
+    for (let t = 0; t < seconds * 1000; t += 50) {
+      const allowed = limiter.state()[0]?.recordsPerSecond ?? 1500;
+      const sent = Math.round(allowed / 20);
+      for (let i = 0; i < sent; i++) limiter.enqueue(kr('s', 10), t);
+      limiter.drain(t, () => {});
+      const accepted = accept(sent, t);
+      for (let i = 0; i < sent; i++) limiter.onResult('s', i >= accepted, t + (i * 40) / sent, 10);
+      history.push({ factor: limiter.state()[0]!.rateFactor, sent, throttled: sent - accepted });
     }
-    const factor = limiter.state()[0]!.rateFactor;
-    expect(factor).toBeGreaterThan(0.4);
-    expect(factor).toBeLessThan(0.6);
+    return history;
+  }
+
+  it('keeps its rate under throttling that does not follow it (30% at random)', () => {
+    const limiter = new Limiter(150);
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const history = simulate(limiter, 60, (sent) => {
+      let accepted = 0;
+      for (let i = 0; i < sent; i++) if (random() >= 0.3) accepted++;
+      return accepted;
+    });
+    const settled = history.slice(200);
+    const mean = settled.reduce((a, h) => a + h.factor, 0) / settled.length;
+    expect(mean).toBeGreaterThan(0.85);
+    expect(limiter.state()[0]!.backgroundThrottleShare).toBeGreaterThan(0.2);
+  });
+
+  it('settles just under a capacity its own rate exceeds, with few throttles', () => {
+    const limiter = new Limiter(150);
+    const history = simulate(limiter, 60, (sent) => Math.min(sent, 50)); // 1,000 records/s
+    const settled = history.slice(200);
+    const sent = settled.reduce((a, h) => a + h.sent, 0);
+    const throttled = settled.reduce((a, h) => a + h.throttled, 0);
+    const accepted = (sent - throttled) / (settled.length * 0.05);
+    expect(accepted).toBeGreaterThan(900);
+    expect(throttled / sent).toBeLessThan(0.05);
   });
 
   it('comes down to what the shard takes when its own rate causes the throttling', () => {
