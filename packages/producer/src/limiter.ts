@@ -346,7 +346,8 @@ export class Limiter {
     } else {
       if (capacity !== undefined && lane.factor >= capacity * CAPACITY_FORGET) lane.capacity = undefined;
       factor = lane.factor + RECOVERY_PER_SECOND * seconds;
-      if (capacity !== undefined && lane.factor < capacity * CUT_MARGIN) factor = Math.min(factor, capacity * CUT_MARGIN);
+      if (capacity !== undefined && lane.factor < capacity * CUT_MARGIN)
+        factor = Math.min(factor, capacity * CUT_MARGIN);
     }
     this.setFactor(lane, factor);
   }

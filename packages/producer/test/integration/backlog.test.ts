@@ -1,8 +1,8 @@
 import { KinesisFaultProxy } from '@pipeline/local-stack';
 import { KinesisProducer, type KinesisProducerOptions } from '@pipeline/producer';
 import { describe, expect, inject, it } from 'vitest';
-import { SettlementWatchdog } from '../support/watchdog.js';
 import { createStream, localClient, localClientConfig, uniqueStreamName } from '../support/stream.js';
+import { SettlementWatchdog } from '../support/watchdog.js';
 
 /**
  * Issue 15, defects 1–3: ~200,000 put() calls at once (not awaited one by one) against a 4-shard stream whose fault

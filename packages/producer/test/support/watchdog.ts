@@ -17,12 +17,15 @@ export class SettlementWatchdog {
       this.fire = reject;
     });
     this.stalled.catch(() => {});
-    this.timer = setInterval(() => {
-      if (this.open > 0 && Date.now() - this.lastProgress > this.stallMs) {
-        this.fire?.(new Error(`${this.open} puts unsettled with no settlement for ${this.stallMs} ms`));
-        this.stop();
-      }
-    }, Math.min(1000, this.stallMs / 4));
+    this.timer = setInterval(
+      () => {
+        if (this.open > 0 && Date.now() - this.lastProgress > this.stallMs) {
+          this.fire?.(new Error(`${this.open} puts unsettled with no settlement for ${this.stallMs} ms`));
+          this.stop();
+        }
+      },
+      Math.min(1000, this.stallMs / 4),
+    );
   }
 
   get unsettled(): number {
