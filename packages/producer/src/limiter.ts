@@ -60,14 +60,18 @@ export interface ShardLimiterState {
   readonly backgroundThrottleShare: number;
 }
 
-/** A rate cut on trial: kept if throttling fell with the rate, undone if it did not. */
+/**
+ * A rate cut on trial: kept if throttling fell with the rate, undone if it did not. Only answers to requests sent
+ * after the cut count; the verdict comes as soon as the evidence is clear.
+ */
 interface Trial {
   /** Factor before the cut. */
   readonly from: number;
-  /** Throttled share above the background that caused the cut. */
-  readonly excess: number;
-  /** Windows still to skip (answers to requests sent before the cut). */
-  skip: number;
+  /** Throttled share (background included) that caused the cut. */
+  readonly share: number;
+  readonly cutAt: number;
+  results: number;
+  throttled: number;
 }
 
 interface ShardLane {
@@ -103,6 +107,8 @@ interface ShardLane {
 const WINDOW_MS = 250;
 const MIN_RESULTS = 20;
 const MAX_WINDOW_MS = 2000;
+/** A cut on trial without a verdict by then stands. */
+const TRIAL_MAX_MS = 5000;
 const MIN_FACTOR = 0.05;
 /** Cut to this share of what the shard accepted, to drain its burst allowance. */
 const CUT_MARGIN = 0.97;
@@ -203,23 +209,34 @@ export class Limiter {
 
   /**
    * A Kinesis record sent to this shard came back: accepted, or throttled (`ProvisionedThroughputExceededException`).
-   * `bytes` is its size (partition key + data).
+   * `bytes` is its size (partition key + data); `sentAt` when its request started.
    */
-  onResult(shardId: string, throttled: boolean, now: number, bytes = 1): void {
+  onResult(shardId: string, throttled: boolean, now: number, bytes = 1, sentAt = now): void {
     const lane = this.lane(shardId, now);
+    if (throttled) lane.throttles++;
+    const trial = lane.trial;
+    if (trial !== undefined) {
+      if (sentAt >= trial.cutAt) {
+        trial.results++;
+        if (throttled) trial.throttled++;
+      }
+      lane.records.refill(now);
+      lane.bytes.refill(now);
+      this.judge(lane, trial, now);
+      return;
+    }
     lane.windowResults++;
     lane.windowBytes += bytes;
     if (throttled) {
-      lane.throttles++;
       lane.windowThrottled++;
       lane.windowThrottledBytes += bytes;
     }
     this.update(lane, now);
   }
 
-  /** A shard answered `ProvisionedThroughputExceededException`. */
-  onThrottled(shardId: string, now: number, bytes = 1): void {
-    this.onResult(shardId, true, now, bytes);
+  /** A shard answered `ProvisionedThroughputExceededException` to a whole request. */
+  onThrottled(shardId: string, now: number, bytes = 1, sentAt = now): void {
+    this.onResult(shardId, true, now, bytes, sentAt);
   }
 
   /** Removes lanes of shards that no longer exist and hold nothing. */
@@ -273,8 +290,16 @@ export class Limiter {
     lane.records.refill(now);
     lane.bytes.refill(now);
     const elapsed = now - lane.windowStart;
+    if (lane.trial !== undefined) {
+      if (now - lane.trial.cutAt >= TRIAL_MAX_MS) this.judge(lane, lane.trial, now);
+      return;
+    }
     if (elapsed < WINDOW_MS || (lane.windowResults < MIN_RESULTS && elapsed < MAX_WINDOW_MS)) return;
-    this.adapt(lane, elapsed);
+    this.adapt(lane, elapsed, now);
+    this.startWindow(lane, now);
+  }
+
+  private startWindow(lane: ShardLane, now: number): void {
     lane.windowStart = now;
     lane.windowResults = 0;
     lane.windowThrottled = 0;
@@ -284,31 +309,13 @@ export class Limiter {
     lane.windowSentBytes = 0;
   }
 
-  private adapt(lane: ShardLane, elapsed: number): void {
+  private adapt(lane: ShardLane, elapsed: number, now: number): void {
     const n = lane.windowResults;
     if (n === 0) {
       this.recover(lane, elapsed);
       return;
     }
     const share = Math.max(lane.windowThrottled / n, lane.windowThrottledBytes / Math.max(1, lane.windowBytes));
-    const trial = lane.trial;
-    if (trial !== undefined) {
-      if (trial.skip > 0) {
-        trial.skip--;
-        return;
-      }
-      lane.trial = undefined;
-      const excess = share - lane.background;
-      if (excess > trial.excess / 2 && this.excessive(lane, share, n)) {
-        // Slower, and throttled as much: not our rate's doing. Undo the cut; that share is the background.
-        lane.background = Math.min(0.95, share);
-        lane.capacity = undefined;
-        this.setFactor(lane, trial.from);
-      } else {
-        lane.capacity = lane.factor / CUT_MARGIN;
-      }
-      return;
-    }
     if (this.excessive(lane, share, n)) {
       const excess = share - lane.background;
       const secondsInWindow = elapsed / 1000;
@@ -321,19 +328,41 @@ export class Limiter {
           : lane.factor;
       const from = lane.factor;
       this.setFactor(lane, Math.min(from, used) * (1 - excess) * CUT_MARGIN);
-      lane.trial = { from, excess, skip: 1 };
+      lane.trial = { from, share, cutAt: now, results: 0, throttled: 0 };
       return;
     }
-    // Within what the background explains: follow it (down quickly, up slowly) and recover.
-    lane.background += (share - lane.background) * (share < lane.background ? 0.2 : 0.05);
+    // Within what the background explains: follow it (an unbiased moving average) and recover.
+    lane.background += (share - lane.background) * 0.1;
     this.recover(lane, elapsed);
   }
 
-  /** Whether `share` of `n` results is more than the background explains (two standard deviations and a half). */
+  /**
+   * Verdict on a cut. Not ours: answers sent after the cut are throttled at half the share before it or more (three
+   * throttles at least). Ours: so many answers that the old share would have meant six throttles, and at most a
+   * quarter of those came. Without a verdict after TRIAL_MAX_MS the cut stands, as found capacity.
+   */
+  private judge(lane: ShardLane, trial: Trial, now: number): void {
+    const expected = trial.results * trial.share;
+    const notOurs = trial.throttled >= 3 && trial.throttled >= expected / 2;
+    const ours = expected >= 6 && trial.throttled <= expected / 4;
+    if (!notOurs && !ours && now - trial.cutAt < TRIAL_MAX_MS) return;
+    lane.trial = undefined;
+    this.startWindow(lane, now);
+    if (notOurs) {
+      // Slower, and throttled as much: not our rate's doing. Undo the cut; that share is the background.
+      lane.background = Math.min(0.95, trial.throttled / trial.results);
+      lane.capacity = undefined;
+      this.setFactor(lane, trial.from);
+    } else {
+      lane.capacity = lane.factor / CUT_MARGIN;
+    }
+  }
+
+  /** Whether `share` of `n` results is more than the background explains (three standard deviations and a half). */
   private excessive(lane: ShardLane, share: number, n: number): boolean {
     const b = lane.background;
     const throttled = share * n;
-    return throttled > b * n + 2 * Math.sqrt(n * b * (1 - b)) + 0.5;
+    return throttled > b * n + 3 * Math.sqrt(n * b * (1 - b)) + 0.5;
   }
 
   private recover(lane: ShardLane, elapsed: number): void {
