@@ -42,6 +42,7 @@ interface BurstResult {
   ok: number;
   codes: Record<string, number>;
   perKinesisRecord: number;
+  limiter: string;
 }
 
 /** `count` put() calls at once, then waits for every outcome. */
@@ -79,7 +80,11 @@ async function burst(
     await Promise.all(all);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await producer.close();
-    return { seconds, ok, codes, perKinesisRecord: producer.metrics().UserRecordsPerKinesisRecord.mean };
+    const m = producer.metrics();
+    const limiter = m.Limiter.map(
+      (l) => `${l.rateFactor.toFixed(2)}/${(100 * l.backgroundThrottleShare).toFixed(0)}%`,
+    ).join(' ');
+    return { seconds, ok, codes, perKinesisRecord: m.UserRecordsPerKinesisRecord.mean, limiter };
   } finally {
     await proxy.stop();
   }
@@ -93,14 +98,15 @@ async function randomThrottling(emulator: Emulator, client: KinesisClient): Prom
   const base = await burst(emulator, client, N, {});
   const baseRate = base.ok / base.seconds;
   console.log(`unthrottled: ${fmt(baseRate)} rec/s (${base.perKinesisRecord.toFixed(0)} user records per KR)`);
-  for (const share of [0.1, 0.2, 0.3]) {
+  for (const share of (process.env.BENCH_SHARES ?? '0.1,0.2,0.3').split(',').map(Number)) {
     const run = await burst(emulator, client, N, { recordThroughputExceeded: share });
     const rate = run.ok / run.seconds;
     const ratio = rate / ((1 - share) * baseRate);
     console.log(
-      `s = ${share.toFixed(1)}: ${fmt(rate)} rec/s, ${run.ok} ok ${JSON.stringify(run.codes)}; ratio to (1 − s) × unthrottled ${ratio.toFixed(2)} (aim ≥ 0.60)`,
+      `s = ${share.toFixed(1)}: ${fmt(rate)} rec/s, ${run.ok} ok ${JSON.stringify(run.codes)}; ratio to (1 − s) × unthrottled ${ratio.toFixed(2)} (aim ≥ 0.60); limiter factor/background ${run.limiter}`,
     );
   }
+  if (process.env.BENCH_SHARES) return;
   const big = await burst(emulator, client, 200_000, { recordThroughputExceeded: 0.3 });
   console.log(
     `200,000 puts at once, s = 0.3, default options: ${(big.seconds).toFixed(1)} s, ${big.ok} ok, expired ${big.codes.Expired ?? 0} (aim 0), other failures ${JSON.stringify({ ...big.codes, Expired: undefined })}`,

@@ -19,6 +19,11 @@ export class TokenBucket {
     this.last = now;
   }
 
+  /** Drops the tokens saved up (after a cut, a burst would be throttled and blur the verdict). */
+  empty(): void {
+    if (this.tokens > 0) this.tokens = 0;
+  }
+
   /** Sets the refill rate and the capacity to one second of it. */
   setRate(ratePerSecond: number): void {
     this.ratePerSecond = ratePerSecond;
@@ -107,6 +112,8 @@ interface ShardLane {
 const WINDOW_MS = 250;
 const MIN_RESULTS = 20;
 const MAX_WINDOW_MS = 2000;
+/** A window with throttled answers but fewer than MIN_RESULTS closes after this long anyway. */
+const LONGEST_WINDOW_MS = 10_000;
 /** A cut on trial without a verdict by then stands. */
 const TRIAL_MAX_MS = 5000;
 const MIN_FACTOR = 0.05;
@@ -294,7 +301,17 @@ export class Limiter {
       if (now - lane.trial.cutAt >= TRIAL_MAX_MS) this.judge(lane, lane.trial, now);
       return;
     }
-    if (elapsed < WINDOW_MS || (lane.windowResults < MIN_RESULTS && elapsed < MAX_WINDOW_MS)) return;
+    if (elapsed < WINDOW_MS) return;
+    if (lane.windowResults < MIN_RESULTS) {
+      // Too few answers to tell a share: recover if none was throttled, else gather more (a few at most).
+      if (elapsed < MAX_WINDOW_MS) return;
+      if (lane.windowThrottled === 0) {
+        this.recover(lane, elapsed);
+        this.startWindow(lane, now);
+        return;
+      }
+      if (elapsed < LONGEST_WINDOW_MS) return;
+    }
     this.adapt(lane, elapsed, now);
     this.startWindow(lane, now);
   }
@@ -328,6 +345,9 @@ export class Limiter {
           : lane.factor;
       const from = lane.factor;
       this.setFactor(lane, Math.min(from, used) * (1 - excess) * CUT_MARGIN);
+      // The shard's own burst allowance is spent (it throttled us): no saved-up burst on top of the new rate.
+      lane.records.empty();
+      lane.bytes.empty();
       lane.trial = { from, share, cutAt: now, results: 0, throttled: 0 };
       return;
     }
@@ -367,7 +387,7 @@ export class Limiter {
 
   private recover(lane: ShardLane, elapsed: number): void {
     if (lane.factor >= 1) return;
-    const seconds = Math.min(elapsed, MAX_WINDOW_MS) / 1000;
+    const seconds = Math.min(elapsed, LONGEST_WINDOW_MS) / 1000;
     const capacity = lane.capacity;
     let factor: number;
     if (capacity !== undefined && lane.factor >= capacity * CUT_MARGIN && lane.factor < capacity * CAPACITY_FORGET) {

@@ -69,7 +69,7 @@ export class Retrier {
       if (entry.ErrorCode) {
         const cls = classifyEntryError(entry.ErrorCode, entry.ErrorMessage ?? '');
         if (kr.shardId !== undefined) limiter.onResult(kr.shardId, cls.throttling, end, kr.size, start);
-        this.retryOrFail(kr.records, cls, start, end);
+        this.retryOrFail(kr.records, cls, start, end, kr.shardId !== undefined);
       } else if (kr.shardId !== undefined && entry.ShardId !== kr.shardId) {
         if (wrongShard === undefined) wrongShard = [];
         wrongShard.push([kr, entry]);
@@ -97,7 +97,7 @@ export class Retrier {
     if (cls.retryable && cls.ambiguous) {
       for (const kr of batch.records) metrics.ambiguousRetries += kr.records.length;
     }
-    for (const kr of batch.records) this.retryOrFail(kr.records, cls, start, end);
+    for (const kr of batch.records) this.retryOrFail(kr.records, cls, start, end, kr.shardId !== undefined);
   }
 
   /** Records waiting in a backoff (close at its deadline); their timers are cleared. */
@@ -191,7 +191,13 @@ export class Retrier {
     this.stages.schedulePump();
   }
 
-  private retryOrFail(records: readonly PendingRecord[], cls: ErrorClassification, start: number, end: number): void {
+  private retryOrFail(
+    records: readonly PendingRecord[],
+    cls: ErrorClassification,
+    start: number,
+    end: number,
+    paced = false,
+  ): void {
     const live = records.filter((r) => !r.settled);
     if (live.length === 0) return;
     const { metrics, settlement } = this.stages;
@@ -212,8 +218,10 @@ export class Retrier {
       return;
     }
     metrics.retries += live.length;
+    // Throttled records bound for a known shard pass its limiter again, which paces them: a backoff growing with
+    // each attempt would only add latency (and expire records under throttling that does not follow our rate).
     const delay = fullJitterDelay(
-      live[0]!.attempts.length,
+      cls.throttling && paced ? 1 : live[0]!.attempts.length,
       this.options.retryBaseDelay,
       this.options.retryMaxDelay,
       this.options.random,
