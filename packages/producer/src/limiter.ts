@@ -96,8 +96,6 @@ interface ShardLane {
   windowThrottled: number;
   windowBytes: number;
   windowThrottledBytes: number;
-  windowSentRecords: number;
-  windowSentBytes: number;
 }
 
 /**
@@ -168,8 +166,6 @@ export class Limiter {
         if (!lane.records.canTake(1) || !lane.bytes.canTake(record.size)) break;
         lane.records.take(1);
         lane.bytes.take(record.size);
-        lane.windowSentRecords++;
-        lane.windowSentBytes += record.size;
         lane.head++;
         this.queuedCount--;
         emit(record);
@@ -285,8 +281,6 @@ export class Limiter {
         windowThrottled: 0,
         windowBytes: 0,
         windowThrottledBytes: 0,
-        windowSentRecords: 0,
-        windowSentBytes: 0,
       };
       this.lanes.set(shardId, lane);
     }
@@ -322,8 +316,6 @@ export class Limiter {
     lane.windowThrottled = 0;
     lane.windowBytes = 0;
     lane.windowThrottledBytes = 0;
-    lane.windowSentRecords = 0;
-    lane.windowSentBytes = 0;
   }
 
   private adapt(lane: ShardLane, elapsed: number, now: number): void {
@@ -334,17 +326,14 @@ export class Limiter {
     }
     const share = Math.max(lane.windowThrottled / n, lane.windowThrottledBytes / Math.max(1, lane.windowBytes));
     if (this.excessive(lane, share, n)) {
-      const excess = share - lane.background;
-      const secondsInWindow = elapsed / 1000;
-      const used =
-        lane.windowSentRecords > 0
-          ? Math.max(
-              lane.windowSentRecords / (this.baseRecords * secondsInWindow),
-              lane.windowSentBytes / (this.baseBytes * secondsInWindow),
-            )
-          : lane.factor;
+      // Down to what the shard accepted in the window (records or bytes, whichever binds), a little under it.
+      const seconds = elapsed / 1000;
+      const accepted = Math.max(
+        (n - lane.windowThrottled) / (this.baseRecords * seconds),
+        (lane.windowBytes - lane.windowThrottledBytes) / (this.baseBytes * seconds),
+      );
       const from = lane.factor;
-      this.setFactor(lane, Math.min(from, used) * (1 - excess) * CUT_MARGIN);
+      this.setFactor(lane, Math.min(from, accepted) * CUT_MARGIN);
       // The shard's own burst allowance is spent (it throttled us): no saved-up burst on top of the new rate.
       lane.records.empty();
       lane.bytes.empty();

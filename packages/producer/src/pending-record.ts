@@ -17,7 +17,8 @@ export interface PendingRecord {
   readonly expiresAt: number;
   /** When the current wait (buffering or backoff) began. */
   waitingSince: number;
-  readonly attempts: Attempt[];
+  /** Failed tries so far; `NO_ATTEMPTS` (shared, frozen) until the first one. */
+  attempts: readonly Attempt[];
   /** Counted in the outstanding limits (passed admission). */
   admitted: boolean;
   settled: boolean;
@@ -39,3 +40,6 @@ export interface KinesisRecord {
   /** Send no later than this (epoch ms): the oldest user record's buffering deadline. */
   readonly deadline: number;
 }
+
+/** The attempts of a record not tried yet: one shared empty array instead of one per record. */
+export const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);

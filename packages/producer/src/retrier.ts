@@ -119,20 +119,19 @@ export class Retrier {
     const shardId = entry.ShardId ?? '';
     const sequenceNumber = entry.SequenceNumber ?? '';
     const records = kr.records;
+    const aggregated = kr.aggregated;
+    const durationMs = end - start;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       if (r.settled) continue;
-      r.attempts.push({ timestamp: end, durationMs: end - start, delayMs: start - r.waitingSince, success: true });
+      const attempt: Attempt = { timestamp: end, durationMs, delayMs: start - r.waitingSince, success: true };
+      const failed = r.attempts;
+      const attempts = failed.length === 0 ? [attempt] : [...failed, attempt];
+      r.attempts = attempts;
       m.userRecordsPut++;
       m.userRecordsDataPut += r.data.length;
-      m.retriesPerRecord.add(r.attempts.length - 1);
-      settlement.resolve(r, {
-        shardId,
-        sequenceNumber,
-        subSequenceNumber: kr.aggregated ? i : 0,
-        aggregated: kr.aggregated,
-        attempts: r.attempts,
-      });
+      m.retriesPerRecord.add(failed.length);
+      settlement.resolve(r, { shardId, sequenceNumber, subSequenceNumber: aggregated ? i : 0, aggregated, attempts });
     }
   }
 
@@ -209,7 +208,7 @@ export class Retrier {
       errorCode: cls.code,
       errorMessage: cls.message,
     };
-    for (const r of live) r.attempts.push({ ...attempt, delayMs: start - r.waitingSince });
+    for (const r of live) r.attempts = [...r.attempts, { ...attempt, delayMs: start - r.waitingSince }];
     metrics.error(cls.code, live.length);
     const closed = this.stages.isClosed();
     if (!cls.retryable || (cls.code === PTEE && this.options.failIfThrottled) || closed) {

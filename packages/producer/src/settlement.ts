@@ -1,6 +1,6 @@
 import { type Attempt, PutRecordError } from './errors.js';
 import type { ProducerMetrics } from './metrics.js';
-import type { PendingRecord } from './pending-record.js';
+import { NO_ATTEMPTS, type PendingRecord } from './pending-record.js';
 import type { PutResult, UserRecordInput } from './types.js';
 
 /** What `flush()` saw: `complete` when every record put before it settled; else how many were still pending. */
@@ -81,7 +81,7 @@ export class Settlement {
       putAt: now,
       expiresAt: now + this.options.recordTtl,
       waitingSince: now,
-      attempts: [],
+      attempts: NO_ATTEMPTS,
       admitted: false,
       settled: false,
       resolve,

@@ -50,13 +50,14 @@ describe('Limiter', () => {
 
   it('cuts the rate to what the shard accepted when throttled, and recovers while not throttled', () => {
     const limiter = new Limiter(150);
-    for (let i = 0; i < 20; i++) limiter.onResult('s', i < 10, i);
-    limiter.onResult('s', false, 250); // closes the first window: about half throttled, nothing known in background
+    // 250 answers in 250 ms, every other one throttled: the shard took 500 records/s.
+    for (let i = 0; i < 250; i++) limiter.onResult('s', i % 2 === 0, i);
+    limiter.onResult('s', false, 250); // closes the window
     const state = limiter.state()[0]!;
-    expect(state.rateFactor).toBeLessThan(0.6);
-    expect(state.rateFactor).toBeGreaterThan(0.4);
-    expect(state.throttles).toBe(10);
-    for (let t = 1500; t <= 20_000; t += 1000) limiter.onResult('s', false, t);
+    expect(state.recordsPerSecond).toBeGreaterThan(450);
+    expect(state.recordsPerSecond).toBeLessThan(510);
+    expect(state.throttles).toBe(125);
+    for (let t = 1500; t <= 30_000; t += 1000) limiter.onResult('s', false, t);
     expect(limiter.state()[0]!.rateFactor).toBe(1);
   });
 
