@@ -112,7 +112,7 @@ const MIN_RESULTS = 20;
 const MAX_WINDOW_MS = 2000;
 /** A window with throttled answers but fewer than MIN_RESULTS closes after this long anyway. */
 const LONGEST_WINDOW_MS = 10_000;
-/** A cut on trial without a verdict by then stands. */
+/** A cut on trial gets its verdict by then at the latest. */
 const TRIAL_MAX_MS = 5000;
 const MIN_FACTOR = 0.05;
 /** Cut to this share of what the shard accepted, to drain its burst allowance. */
@@ -166,6 +166,7 @@ export class Limiter {
         if (!lane.records.canTake(1) || !lane.bytes.canTake(record.size)) break;
         lane.records.take(1);
         lane.bytes.take(record.size);
+        record.passedAt = now;
         lane.head++;
         this.queuedCount--;
         emit(record);
@@ -212,14 +213,14 @@ export class Limiter {
 
   /**
    * A Kinesis record sent to this shard came back: accepted, or throttled (`ProvisionedThroughputExceededException`).
-   * `bytes` is its size (partition key + data); `sentAt` when its request started.
+   * `bytes` is its size (partition key + data); `sentAt` when it passed the limiter.
    */
   onResult(shardId: string, throttled: boolean, now: number, bytes = 1, sentAt = now): void {
     const lane = this.lane(shardId, now);
     if (throttled) lane.throttles++;
     const trial = lane.trial;
     if (trial !== undefined) {
-      if (sentAt >= trial.cutAt) {
+      if (sentAt > trial.cutAt) {
         trial.results++;
         if (throttled) trial.throttled++;
       }
@@ -340,26 +341,34 @@ export class Limiter {
       lane.trial = { from, share, cutAt: now, results: 0, throttled: 0 };
       return;
     }
-    // Within what the background explains: follow it (an unbiased moving average) and recover.
-    lane.background += (share - lane.background) * 0.1;
-    this.recover(lane, elapsed);
+    // Within what the background explains. The background is learned only by trials; here it may fall, never rise
+    // (else throttling of our own making, a little at a time, would come to count as background). Recover only
+    // while the share is at or under the background; above it, hold the rate.
+    if (share < lane.background) lane.background += (share - lane.background) * 0.1;
+    if (share <= lane.background) this.recover(lane, elapsed);
   }
 
   /**
    * Verdict on a cut. Not ours: answers sent after the cut are throttled at half the share before it or more (three
    * throttles at least). Ours: so many answers that the old share would have meant six throttles, and at most a
-   * quarter of those came. Without a verdict after TRIAL_MAX_MS the cut stands, as found capacity.
+   * quarter of those came. Without either after TRIAL_MAX_MS, the share since the cut decides against half the old.
    */
   private judge(lane: ShardLane, trial: Trial, now: number): void {
     const expected = trial.results * trial.share;
-    const notOurs = trial.throttled >= 3 && trial.throttled >= expected / 2;
-    const ours = expected >= 6 && trial.throttled <= expected / 4;
-    if (!notOurs && !ours && now - trial.cutAt < TRIAL_MAX_MS) return;
+    let notOurs = trial.throttled >= 3 && trial.throttled >= expected / 2;
+    // Not before a window's time: answers come in batches (a response's entries), judge whole ones.
+    const ours = now - trial.cutAt >= WINDOW_MS && expected >= 6 && trial.throttled <= expected / 4;
+    if (!notOurs && !ours) {
+      if (now - trial.cutAt < TRIAL_MAX_MS) return;
+      // Out of time: the share since the cut against half the share before it; no answers at all undo the cut.
+      notOurs = trial.results === 0 || trial.throttled >= expected / 2;
+    }
     lane.trial = undefined;
     this.startWindow(lane, now);
     if (notOurs) {
       // Slower, and throttled as much: not our rate's doing. Undo the cut; that share is the background.
-      lane.background = Math.min(0.95, trial.throttled / trial.results);
+      // The window that caused the cut measured it over many answers; the trial's few answers only confirm it.
+      lane.background = Math.min(0.95, Math.max(trial.share, trial.throttled / Math.max(1, trial.results)));
       lane.capacity = undefined;
       this.setFactor(lane, trial.from);
     } else {

@@ -39,6 +39,8 @@ export interface KinesisRecord {
   readonly size: number;
   /** Send no later than this (epoch ms): the oldest user record's buffering deadline. */
   readonly deadline: number;
+  /** When it passed the shard's limiter (epoch ms): tells the limiter which answers follow a rate change. */
+  passedAt?: number;
 }
 
 /** The attempts of a record not tried yet: one shared empty array instead of one per record. */

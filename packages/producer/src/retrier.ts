@@ -68,13 +68,13 @@ export class Retrier {
       const entry = results[i]!;
       if (entry.ErrorCode) {
         const cls = classifyEntryError(entry.ErrorCode, entry.ErrorMessage ?? '');
-        if (kr.shardId !== undefined) limiter.onResult(kr.shardId, cls.throttling, end, kr.size, start);
+        if (kr.shardId !== undefined) limiter.onResult(kr.shardId, cls.throttling, end, kr.size, kr.passedAt ?? start);
         this.retryOrFail(kr.records, cls, start, end, kr.shardId !== undefined);
       } else if (kr.shardId !== undefined && entry.ShardId !== kr.shardId) {
         if (wrongShard === undefined) wrongShard = [];
         wrongShard.push([kr, entry]);
       } else {
-        if (kr.shardId !== undefined) limiter.onResult(kr.shardId, false, end, kr.size, start);
+        if (kr.shardId !== undefined) limiter.onResult(kr.shardId, false, end, kr.size, kr.passedAt ?? start);
         this.succeed(kr, entry, start, end);
       }
     }
@@ -92,7 +92,7 @@ export class Retrier {
     const { limiter, metrics } = this.stages;
     if (cls.throttling) {
       for (const kr of batch.records)
-        if (kr.shardId !== undefined) limiter.onThrottled(kr.shardId, end, kr.size, start);
+        if (kr.shardId !== undefined) limiter.onThrottled(kr.shardId, end, kr.size, kr.passedAt ?? start);
     }
     if (cls.retryable && cls.ambiguous) {
       for (const kr of batch.records) metrics.ambiguousRetries += kr.records.length;

@@ -61,17 +61,21 @@ describe('Limiter', () => {
     expect(limiter.state()[0]!.rateFactor).toBe(1);
   });
 
-  /** Windows of 50 ms; `accept(sent)` answers how many of `sent` Kinesis records the shard took. */
-  function simulate(limiter: Limiter, seconds: number, accept: (sent: number, t: number) => number) {
+  /** Windows of 50 ms; `throttle(i, sent)` tells whether the shard throttled the i-th of `sent` Kinesis records. */
+  function simulate(limiter: Limiter, seconds: number, throttle: (i: number, sent: number) => boolean) {
     const history: Array<{ factor: number; sent: number; throttled: number }> = [];
     for (let t = 0; t < seconds * 1000; t += 50) {
       const allowed = limiter.state()[0]?.recordsPerSecond ?? 1500;
       const sent = Math.round(allowed / 20);
       for (let i = 0; i < sent; i++) limiter.enqueue(kr('s', 10), t);
       limiter.drain(t, () => {});
-      const accepted = accept(sent, t);
-      for (let i = 0; i < sent; i++) limiter.onResult('s', i >= accepted, t + (i * 40) / sent, 10, t);
-      history.push({ factor: limiter.state()[0]!.rateFactor, sent, throttled: sent - accepted });
+      let throttled = 0;
+      for (let i = 0; i < sent; i++) {
+        const no = throttle(i, sent);
+        if (no) throttled++;
+        limiter.onResult('s', no, t + (i * 40) / sent, 10, t);
+      }
+      history.push({ factor: limiter.state()[0]!.rateFactor, sent, throttled });
     }
     return history;
   }
@@ -83,11 +87,7 @@ describe('Limiter', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed / 0x80000000;
     };
-    const history = simulate(limiter, 60, (sent) => {
-      let accepted = 0;
-      for (let i = 0; i < sent; i++) if (random() >= throttledShare) accepted++;
-      return accepted;
-    });
+    const history = simulate(limiter, 60, () => random() < throttledShare);
     const settled = history.slice(200);
     const mean = settled.reduce((a, h) => a + h.factor, 0) / settled.length;
     expect(mean).toBeGreaterThan(0.85);
@@ -96,7 +96,7 @@ describe('Limiter', () => {
 
   it('settles just under a capacity its own rate exceeds, with few throttles', () => {
     const limiter = new Limiter(150);
-    const history = simulate(limiter, 60, (sent) => Math.min(sent, 50)); // 1,000 records/s
+    const history = simulate(limiter, 60, (i) => i >= 50); // 1,000 records/s: the excess of each 50 ms
     const settled = history.slice(200);
     const sent = settled.reduce((a, h) => a + h.sent, 0);
     const throttled = settled.reduce((a, h) => a + h.throttled, 0);
