@@ -93,8 +93,8 @@ async function burst(
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function randomThrottling(emulator: Emulator, client: KinesisClient): Promise<void> {
-  console.log(`\n(c1) random throttling, ${SHARDS} shards, 100,000 puts at once, confirmed records/s`);
-  const N = 100_000;
+  const N = Number(process.env.BENCH_N ?? 100_000);
+  console.log(`\n(c1) random throttling, ${SHARDS} shards, ${fmt(N)} puts at once, confirmed records/s`);
   const base = await burst(emulator, client, N, {});
   const baseRate = base.ok / base.seconds;
   console.log(`unthrottled: ${fmt(baseRate)} rec/s (${base.perKinesisRecord.toFixed(0)} user records per KR)`);

@@ -75,8 +75,6 @@ interface Trial {
   /** Throttled share (background included) that caused the cut. */
   readonly share: number;
   readonly cutAt: number;
-  /** 1 for the first cut; 2 for a deeper one after a first verdict of "not ours". */
-  readonly depth: number;
   results: number;
   throttled: number;
 }
@@ -119,8 +117,6 @@ const TRIAL_MAX_MS = 5000;
 const MIN_FACTOR = 0.05;
 /** Cut to this share of what the shard accepted, to drain its burst allowance. */
 const CUT_MARGIN = 0.97;
-/** A second trial cuts the rate of the first by this much more. */
-const DEEPER_CUT = 0.7;
 /** Recovery while far from a known capacity: of the configured rate, per second. */
 const RECOVERY_PER_SECOND = 0.1;
 /** Recovery near a known capacity: of the current rate, per second. */
@@ -338,12 +334,11 @@ export class Limiter {
         (lane.windowBytes - lane.windowThrottledBytes) / (this.baseBytes * seconds),
       );
       const from = lane.factor;
-      // The shard's burst allowance can inflate what a window accepted: never cut less than the share says.
-      this.setFactor(lane, Math.min(from * (1 - share), accepted) * CUT_MARGIN);
+      this.setFactor(lane, Math.min(from, accepted) * CUT_MARGIN);
       // The shard's own burst allowance is spent (it throttled us): no saved-up burst on top of the new rate.
       lane.records.empty();
       lane.bytes.empty();
-      lane.trial = { from, share, cutAt: now, depth: 1, results: 0, throttled: 0 };
+      lane.trial = { from, share, cutAt: now, results: 0, throttled: 0 };
       return;
     }
     // Within what the background explains. The background is learned only by trials; here it may fall, never rise
@@ -354,41 +349,23 @@ export class Limiter {
   }
 
   /**
-   * Verdict on a cut. Not ours: answers sent after the cut are throttled at 70 % of the share before it or more
-   * (three throttles at least). Ours: so many answers that the old share would have meant six throttles, and at most
-   * a quarter of those came. In between, with enough answers, the cut fell short: cut again, on a new trial. Without
-   * a verdict after TRIAL_MAX_MS, the share since the cut decides against 70 % of the old. A first "not ours" is
-   * checked by a second, deeper cut before the share becomes background.
+   * Verdict on a cut. Not ours: answers sent after the cut are throttled at half the share before it or more (three
+   * throttles at least). Ours: so many answers that the old share would have meant six throttles, and at most a
+   * quarter of those came. Without either after TRIAL_MAX_MS, the share since the cut decides against half the old.
    */
   private judge(lane: ShardLane, trial: Trial, now: number): void {
     const expected = trial.results * trial.share;
-    let notOurs = trial.throttled >= 3 && trial.throttled >= 0.7 * expected;
+    let notOurs = trial.throttled >= 3 && trial.throttled >= expected / 2;
     // Not before a window's time: answers come in batches (a response's entries), judge whole ones.
-    const windowDone = now - trial.cutAt >= WINDOW_MS;
-    const ours = windowDone && expected >= 6 && trial.throttled <= expected / 4;
-    // Fell, but not enough: the cut was short of the capacity (the window before it held a burst). Cut again.
-    const partly = !notOurs && !ours && windowDone && expected >= 8;
-    if (!notOurs && !ours && !partly) {
+    const ours = now - trial.cutAt >= WINDOW_MS && expected >= 6 && trial.throttled <= expected / 4;
+    if (!notOurs && !ours) {
       if (now - trial.cutAt < TRIAL_MAX_MS) return;
-      // Out of time: the share since the cut against the old; no answers at all undo the cut.
-      notOurs = trial.results === 0 || trial.throttled >= 0.7 * expected;
+      // Out of time: the share since the cut against half the share before it; no answers at all undo the cut.
+      notOurs = trial.results === 0 || trial.throttled >= expected / 2;
     }
     lane.trial = undefined;
     this.startWindow(lane, now);
-    if (partly) {
-      const share = trial.throttled / trial.results;
-      this.setFactor(lane, lane.factor * (1 - share) * CUT_MARGIN);
-      lane.records.empty();
-      lane.bytes.empty();
-      lane.trial = { from: trial.from, share, cutAt: now, depth: trial.depth, results: 0, throttled: 0 };
-    } else if (notOurs && trial.depth === 1) {
-      // A shallow cut can leave the rate above a capacity it found (a burst allowance inflated what the shard took):
-      // throttled as much then proves little. Try once more, deeper, before calling it background.
-      this.setFactor(lane, lane.factor * DEEPER_CUT);
-      lane.records.empty();
-      lane.bytes.empty();
-      lane.trial = { from: trial.from, share: trial.share, cutAt: now, depth: 2, results: 0, throttled: 0 };
-    } else if (notOurs) {
+    if (notOurs) {
       // Slower, and throttled as much: not our rate's doing. Undo the cut; that share is the background.
       // The window that caused the cut measured it over many answers; the trial's few answers only confirm it.
       lane.background = Math.min(0.95, Math.max(trial.share, trial.throttled / Math.max(1, trial.results)));
