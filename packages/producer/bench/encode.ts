@@ -106,7 +106,7 @@ function baseline(records: ReadonlyArray<{ partitionKey: string; data: Uint8Arra
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function producerRun(records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<number> {
+export async function producerRun(records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<number> {
   const producer = new KinesisProducer({
     streamName: 'bench',
     client: lightweightClient(),

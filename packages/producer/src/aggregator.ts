@@ -67,18 +67,25 @@ export class Aggregator {
     if (builder.count >= this.settings.maxCount) this.emitBuffer(buffer);
   }
 
-  /** Emits every buffer whose deadline has come (all of them when `force`). */
-  flushDue(now: number, force = false): void {
+  /**
+   * Emits every buffer whose deadline has come (all of them when `force`), except those of shards `hold` says are
+   * busy (their records could not leave sooner; the buffer keeps filling instead).
+   */
+  flushDue(now: number, force = false, hold?: (shardId: string) => boolean): void {
     for (const buffer of this.buffers.values()) {
-      if (buffer.records.length > 0 && (force || buffer.deadline <= now)) this.emitBuffer(buffer);
+      if (buffer.records.length === 0 || !(force || buffer.deadline <= now)) continue;
+      if (hold?.(buffer.shardId)) continue;
+      this.emitBuffer(buffer);
     }
   }
 
-  /** Earliest buffer deadline, if any record is buffered. */
-  nextDeadline(): number | undefined {
+  /** Earliest buffer deadline, if any record is buffered (of shards `hold` does not hold). */
+  nextDeadline(hold?: (shardId: string) => boolean): number | undefined {
     let next: number | undefined;
     for (const buffer of this.buffers.values()) {
-      if (buffer.records.length > 0 && (next === undefined || buffer.deadline < next)) next = buffer.deadline;
+      if (buffer.records.length === 0 || (next !== undefined && buffer.deadline >= next)) continue;
+      if (hold?.(buffer.shardId)) continue;
+      next = buffer.deadline;
     }
     return next;
   }

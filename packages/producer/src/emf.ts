@@ -1,3 +1,4 @@
+import { type EmfMetric, emfDocument } from '@pipeline/commons';
 import type { MetricsSnapshot } from './metrics.js';
 import type { KinesisProducer } from './producer.js';
 
@@ -44,29 +45,20 @@ export function toEmf(
   options: Pick<EmfReporterOptions, 'namespace' | 'dimensions'> = {},
   previous?: MetricsSnapshot,
 ): Record<string, unknown> {
-  const dimensions = options.dimensions ?? {};
-  const doc: Record<string, unknown> = { ...dimensions };
-  const metrics: Array<{ Name: string; Unit: string }> = [];
+  const metrics: EmfMetric[] = [];
   for (const name of COUNTERS) {
     const value = snapshot[name] - (previous && name !== 'UserRecordsPending' ? previous[name] : 0);
-    doc[name] = value;
-    metrics.push({ Name: name, Unit: UNITS[name] ?? 'Count' });
+    metrics.push([name, value, UNITS[name] ?? 'Count']);
   }
   for (const name of ['BufferingTime', 'RequestTime', 'RetriesPerRecord', 'UserRecordsPerKinesisRecord'] as const) {
-    doc[name] = snapshot[name].mean;
-    metrics.push({ Name: name, Unit: UNITS[name] ?? 'Count' });
+    metrics.push([name, snapshot[name].mean, UNITS[name] ?? 'Count']);
   }
-  doc._aws = {
-    Timestamp: snapshot.timestamp,
-    CloudWatchMetrics: [
-      {
-        Namespace: options.namespace ?? 'KinesisProducerLibrary',
-        Dimensions: [Object.keys(dimensions)],
-        Metrics: metrics,
-      },
-    ],
-  };
-  return doc;
+  return emfDocument({
+    namespace: options.namespace ?? 'KinesisProducerLibrary',
+    dimensions: options.dimensions ?? {},
+    metrics,
+    timestamp: snapshot.timestamp,
+  });
 }
 
 /** Writes the producer's periodic `metrics` events as EMF lines. Returns a function that stops reporting. */

@@ -45,11 +45,4 @@ export class PutRecordError extends Error {
 }
 
 /** Thrown by the constructor for an invalid option; the message names the option and its limit. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.option = option;
-  }
-}
+export { ConfigurationError } from '@pipeline/commons';

@@ -1,3 +1,4 @@
+export { classifyError, type ErrorClassification } from './classify.js';
 export { type EmfReporterOptions, reportMetricsAsEmf, toEmf } from './emf.js';
 export {
   type Attempt,
@@ -17,5 +18,4 @@ export {
   type KinesisProducerEvents,
   type PutOutcome,
 } from './producer.js';
-export { classifyError, type ErrorClassification } from './retrier.js';
 export type { PutResult, UserRecordInput } from './types.js';

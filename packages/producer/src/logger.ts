@@ -1,19 +1,6 @@
-/** Pluggable logger; any object with these methods works (console, pino, Powertools Logger…). */
-export interface Logger {
-  debug(message: string, context?: Record<string, unknown>): void;
-  info(message: string, context?: Record<string, unknown>): void;
-  warn(message: string, context?: Record<string, unknown>): void;
-  error(message: string, context?: Record<string, unknown>): void;
-}
+import { type Logger, consoleWarnLogger as namedConsoleWarnLogger } from '@pipeline/commons';
 
-const noop = (): void => {};
+export { type Logger, silentLogger } from '@pipeline/commons';
 
-/** The default: warnings and errors to the console, nothing else. */
-export const consoleWarnLogger: Logger = {
-  debug: noop,
-  info: noop,
-  warn: (message, context) => console.warn(`[@pipeline/producer] ${message}`, context ?? ''),
-  error: (message, context) => console.error(`[@pipeline/producer] ${message}`, context ?? ''),
-};
-
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+/** The default: warnings and errors to the console, prefixed `[@pipeline/producer]`; nothing else. */
+export const consoleWarnLogger: Logger = namedConsoleWarnLogger('@pipeline/producer');

@@ -1,5 +1,5 @@
 import type { KinesisClient, KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '@pipeline/commons';
 import { consoleWarnLogger, type Logger } from './logger.js';
 
 /** Options of `KinesisProducer`. Names and defaults follow the KPL's configuration, in camelCase. */

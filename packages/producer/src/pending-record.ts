@@ -17,7 +17,8 @@ export interface PendingRecord {
   readonly expiresAt: number;
   /** When the current wait (buffering or backoff) began. */
   waitingSince: number;
-  readonly attempts: Attempt[];
+  /** Failed tries so far; `NO_ATTEMPTS` (shared, frozen) until the first one. */
+  attempts: readonly Attempt[];
   /** Counted in the outstanding limits (passed admission). */
   admitted: boolean;
   settled: boolean;
@@ -38,4 +39,9 @@ export interface KinesisRecord {
   readonly size: number;
   /** Send no later than this (epoch ms): the oldest user record's buffering deadline. */
   readonly deadline: number;
+  /** When it passed the shard's limiter (epoch ms): tells the limiter which answers follow a rate change. */
+  passedAt?: number;
 }
+
+/** The attempts of a record not tried yet: one shared empty array instead of one per record. */
+export const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);

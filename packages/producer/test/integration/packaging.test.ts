@@ -11,7 +11,7 @@ import { createStream, localClient, uniqueStreamName } from '../support/stream.j
  * the lowest and the newest `@aws-sdk/client-kinesis` of its peer range.
  */
 const packagesDir = resolve(__dirname, '../../..');
-const PACKED = ['kpl-aggregation', 'producer'];
+const PACKED = ['commons', 'kpl-aggregation', 'producer'];
 const SDK_VERSIONS = ['3.600.0', '3.1143.0'];
 
 const script = (moduleSystem: 'esm' | 'cjs') => {
@@ -64,8 +64,8 @@ describe('the packed producer installs and runs in an app outside the workspace'
       mkdirSync(app);
       const dependencies: Record<string, string> = { '@aws-sdk/client-kinesis': sdkVersion };
       for (const tarball of tarballs) {
-        const name = tarball.includes('kpl-aggregation') ? '@pipeline/kpl-aggregation' : '@pipeline/producer';
-        dependencies[name] = `file:${tarball}`;
+        const packed = PACKED.find((name) => tarball.includes(`pipeline-${name}-`))!;
+        dependencies[`@pipeline/${packed}`] = `file:${tarball}`;
       }
       writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'throwaway', private: true, dependencies }));
       execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {

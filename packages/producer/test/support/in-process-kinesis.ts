@@ -39,6 +39,8 @@ export interface FaultHooks {
   ) => string | undefined;
   /** Added delay per request, ms. */
   latencyMs?: number;
+  /** Before handling: return a promise to hold the request until it settles (e.g. a gate the test opens). */
+  hold?: (ctx: RequestContext) => Promise<void> | undefined;
   /** Called after the request was applied, before answering: throw to lose the response. */
   afterApply?: (ctx: RequestContext) => void;
 }
@@ -120,6 +122,8 @@ export class InProcessKinesis {
     const ctx: RequestContext = { operation, body, call: this.calls.length };
     this.calls.push(ctx);
     if (this.hooks.latencyMs) await new Promise((r) => setTimeout(r, this.hooks.latencyMs));
+    const held = this.hooks.hold?.(ctx);
+    if (held) await held;
     const fault = this.hooks.request?.(ctx);
     if (fault) return respond(fault.status, { __type: fault.type, message: fault.message ?? fault.type });
     const result = this.apply(operation, body, ctx);

@@ -48,32 +48,61 @@ describe('Limiter', () => {
     expect(out.filter((s) => s === 'b')).toHaveLength(10);
   });
 
-  it('slows down by the throttled share of each window and recovers while not throttled', () => {
+  it('cuts the rate to what the shard accepted when throttled, and recovers while not throttled', () => {
     const limiter = new Limiter(150);
-    limiter.onResult('s', true, 0);
-    limiter.onResult('s', false, 10);
-    limiter.onResult('s', false, 250); // closes the first window: half throttled
+    // 250 answers in 250 ms, every other one throttled: the shard took 500 records/s.
+    for (let i = 0; i < 250; i++) limiter.onResult('s', i % 2 === 0, i);
+    limiter.onResult('s', false, 250); // closes the window
     const state = limiter.state()[0]!;
-    expect(state.rateFactor).toBeCloseTo(0.75);
-    expect(state.recordsPerSecond).toBeCloseTo(1125);
-    expect(state.throttles).toBe(1);
-    limiter.onResult('s', true, 300);
-    limiter.onResult('s', true, 400);
-    limiter.onResult('s', false, 500); // closes the second window: 2 of 3 throttled
-    expect(limiter.state()[0]!.rateFactor).toBeCloseTo((0.75 + 0.025) * (2 / 3));
-    for (let t = 1500; t <= 10_000; t += 1000) limiter.onResult('s', false, t);
+    expect(state.recordsPerSecond).toBeGreaterThan(450);
+    expect(state.recordsPerSecond).toBeLessThan(510);
+    expect(state.throttles).toBe(125);
+    for (let t = 1500; t <= 30_000; t += 1000) limiter.onResult('s', false, t);
     expect(limiter.state()[0]!.rateFactor).toBe(1);
   });
 
-  it('holds a share of the rate, not zero, under throttling that does not follow its rate', () => {
-    const limiter = new Limiter(150);
-    for (let w = 0; w < 400; w++) {
-      const t = w * 250;
-      for (let i = 0; i < 20; i++) limiter.onResult('s', i < 2, t + i);
+  /** Windows of 50 ms; `throttle(i, sent)` tells whether the shard throttled the i-th of `sent` Kinesis records. */
+  function simulate(limiter: Limiter, seconds: number, throttle: (i: number, sent: number) => boolean) {
+    const history: Array<{ factor: number; sent: number; throttled: number }> = [];
+    for (let t = 0; t < seconds * 1000; t += 50) {
+      const allowed = limiter.state()[0]?.recordsPerSecond ?? 1500;
+      const sent = Math.round(allowed / 20);
+      for (let i = 0; i < sent; i++) limiter.enqueue(kr('s', 10), t);
+      limiter.drain(t, () => {});
+      let throttled = 0;
+      for (let i = 0; i < sent; i++) {
+        const no = throttle(i, sent);
+        if (no) throttled++;
+        limiter.onResult('s', no, t + (i * 40) / sent, 10, t);
+      }
+      history.push({ factor: limiter.state()[0]!.rateFactor, sent, throttled });
     }
-    const factor = limiter.state()[0]!.rateFactor;
-    expect(factor).toBeGreaterThan(0.4);
-    expect(factor).toBeLessThan(0.6);
+    return history;
+  }
+
+  it.each([0.1, 0.3])('keeps its rate under throttling that does not follow it (%s at random)', (throttledShare) => {
+    const limiter = new Limiter(150);
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const history = simulate(limiter, 60, () => random() < throttledShare);
+    const settled = history.slice(200);
+    const mean = settled.reduce((a, h) => a + h.factor, 0) / settled.length;
+    expect(mean).toBeGreaterThan(0.85);
+    expect(limiter.state()[0]!.backgroundThrottleShare).toBeGreaterThan(throttledShare * 0.7);
+  });
+
+  it('settles just under a capacity its own rate exceeds, with few throttles', () => {
+    const limiter = new Limiter(150);
+    const history = simulate(limiter, 60, (i) => i >= 50); // 1,000 records/s: the excess of each 50 ms
+    const settled = history.slice(200);
+    const sent = settled.reduce((a, h) => a + h.sent, 0);
+    const throttled = settled.reduce((a, h) => a + h.throttled, 0);
+    const accepted = (sent - throttled) / (settled.length * 0.05);
+    expect(accepted).toBeGreaterThan(900);
+    expect(throttled / sent).toBeLessThan(0.05);
   });
 
   it('comes down to what the shard takes when its own rate causes the throttling', () => {
@@ -84,7 +113,7 @@ describe('Limiter', () => {
       const allowed = limiter.state()[0]?.recordsPerSecond ?? 1500;
       const sent = Math.round(allowed / 4);
       const accepted = Math.min(sent, 250);
-      for (let i = 0; i < sent; i++) limiter.onResult('s', i >= accepted, t + (i * 200) / sent);
+      for (let i = 0; i < sent; i++) limiter.onResult('s', i >= accepted, t + (i * 200) / sent, 1, t);
     }
     const allowed = limiter.state()[0]!.recordsPerSecond;
     expect(allowed).toBeGreaterThan(850);

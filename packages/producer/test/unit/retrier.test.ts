@@ -1,5 +1,6 @@
+import { fullJitterDelay as backoffDelay } from '@pipeline/commons';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyEntryError, classifyError } from '../../src/retrier.js';
+import { classifyEntryError, classifyError } from '../../src/classify.js';
 
 const service = (name: string, status: number) =>
   Object.assign(new Error(name), {
