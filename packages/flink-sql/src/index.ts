@@ -33,34 +33,7 @@ export {
   substituteParameters,
   toRuntimeProperties,
 } from './parameters.js';
-export {
-  type AggregateColumn,
-  composeSql,
-  EARTH_RADIUS_MILES,
-  type FieldNameOfType,
-  type GreatCirclePoints,
-  type GroupFieldName,
-  greatCircleDistance,
-  ISO_UTC_PATTERN,
-  type KinesisSourceOptions,
-  type KinesisSourceParameterName,
-  type KinesisSourceTemplate,
-  kinesisSourceTable,
-  type Measure,
-  type NumericFieldName,
-  type OpenSearchSinkOptions,
-  type OpenSearchSinkParameterName,
-  type OpenSearchSinkTemplate,
-  openSearchSinkTable,
-  type SqlExpression,
-  type TumblingAggregateOptions,
-  type TumblingAggregateTemplate,
-  tumblingWindowAggregate,
-  UTC_SESSION,
-  type WindowedAggregatePipeline,
-  type WindowedAggregatePipelineOptions,
-  windowedAggregatePipeline,
-} from './templates.js';
+export * from './templates.js';
 
 /** Main class of the runner jar. */
 export const RUNNER_MAIN_CLASS = 'pipeline.flinksql.Runner';
