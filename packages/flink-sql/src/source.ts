@@ -141,42 +141,72 @@ function checkOptions<F extends Fields, L extends boolean>(options: KinesisSourc
   }
 }
 
-function connectorOptions<F extends Fields, L extends boolean>(options: KinesisSourceOptions<F, L>): string[] {
+/**
+ * Which Kinesis table connector the runner jar bundles: 4 = `flink-connector-kinesis:4.3.0-1.19` (legacy source, by
+ * stream name, unpacks KPL aggregates itself); 5 = `flink-sql-connector-aws-kinesis-streams:5.x-1.20` (by ARN). The
+ * switch to 5.x is this line plus the dependency in the runner's pom (README: Connectors); the `kinesisStream`
+ * parameter then takes the stream's ARN.
+ */
+export const KINESIS_CONNECTOR_MAJOR: 4 | 5 = 4;
+
+function connectorOptions<F extends Fields, L extends boolean>(
+  options: KinesisSourceOptions<F, L>,
+  major: 4 | 5 = KINESIS_CONNECTOR_MAJOR,
+): string[] {
   const format = options.format ?? 'kpl-json';
   const start = options.startPosition ?? 'LATEST';
   const local = options.local === true;
+  const legacy = major === 4;
+  const startAt =
+    options.startTimestamp === undefined
+      ? undefined
+      : formatTimestamp(parseTimestamp(options.startTimestamp), 'millis');
   return [
     option('connector', "'kinesis'"),
-    option('stream', param('kinesisStream')),
+    option(legacy ? 'stream' : 'stream.arn', param('kinesisStream')),
     option('aws.region', param('awsRegion')),
     ...(local
       ? [
           option('aws.endpoint', param('kinesisEndpoint')),
+          ...(legacy
+            ? []
+            : [option('aws.trust.all.certificates', "'true'"), option('aws.http.protocol.version', "'HTTP1_1'")]),
           option('aws.credentials.provider', "'BASIC'"),
           option('aws.credentials.basic.accesskeyid', param('kinesisAccessKeyId')),
           option('aws.credentials.basic.secretkey', param('kinesisSecretKey')),
         ]
       : [option('aws.credentials.provider', "'AUTO'")]),
-    option('scan.stream.initpos', literal(start)),
-    ...(options.startTimestamp === undefined
+    option(legacy ? 'scan.stream.initpos' : 'source.init.position', literal(start)),
+    // the legacy connector's default timestamp format is yyyy-MM-dd'T'HH:mm:ss.SSSXXX
+    ...(startAt === undefined
       ? []
-      : // the connector's default format, yyyy-MM-dd'T'HH:mm:ss.SSSXXX
-        [
-          option(
-            'scan.stream.initpos-timestamp',
-            literal(formatTimestamp(parseTimestamp(options.startTimestamp), 'millis')),
-          ),
-        ]),
+      : [option(legacy ? 'scan.stream.initpos-timestamp' : 'source.init.timestamp', literal(startAt))]),
     ...(options.pollIntervalMs === undefined
       ? []
-      : [option('scan.shard.getrecords.intervalmillis', literal(options.pollIntervalMs))]),
+      : legacy
+        ? [option('scan.shard.getrecords.intervalmillis', literal(options.pollIntervalMs))]
+        : [option('source.reader.type', "'POLLING'")]),
     ...(options.maxRecordsPerPoll === undefined
       ? []
-      : [option('scan.shard.getrecords.maxrecordcount', literal(options.maxRecordsPerPoll))]),
+      : [
+          option(
+            legacy ? 'scan.shard.getrecords.maxrecordcount' : 'source.shard.get-records.max-record-count',
+            literal(options.maxRecordsPerPoll),
+          ),
+        ]),
     option('format', literal(format)),
     option(`${format}.timestamp-format.standard`, "'ISO-8601'"),
     ...(options.ignoreParseErrors ? [option(`${format}.ignore-parse-errors`, "'true'")] : []),
   ];
+}
+
+/** The `WITH` options of the source for connector generation `major` (to look at the 5.x form before switching). */
+export function kinesisSourceOptions<F extends Fields, L extends boolean>(
+  options: KinesisSourceOptions<F, L>,
+  major: 4 | 5,
+): string[] {
+  checkOptions(options);
+  return connectorOptions(options, major);
 }
 
 /**
@@ -211,8 +241,14 @@ export function kinesisSourceTable<const F extends Fields, const L extends boole
       doc: 'Out-of-orderness bound of the watermark, whole seconds',
     };
   }
-  const bound =
-    outOfOrdernessSeconds === 'parameter' ? `'${param(OUT_OF_ORDERNESS_PARAMETER)}'` : literal(outOfOrdernessSeconds);
+  // INTERVAL 'n' SECOND takes at most 99 (the SECOND(2) default precision; SECOND(p) is not in dt-sql-parser's grammar):
+  // larger and parameter bounds are written INTERVAL '1' SECOND * n.
+  const interval =
+    outOfOrdernessSeconds === 'parameter'
+      ? `INTERVAL '1' SECOND * ${param(OUT_OF_ORDERNESS_PARAMETER)}`
+      : outOfOrdernessSeconds < 100
+        ? `INTERVAL ${literal(outOfOrdernessSeconds)} SECOND`
+        : `INTERVAL '1' SECOND * ${outOfOrdernessSeconds}`;
   const comments = options.comments ?? true;
   const columns = toFlinkColumnList(schema, { comments });
   const control = controlRecords
@@ -225,7 +261,7 @@ export function kinesisSourceTable<const F extends Fields, const L extends boole
   let sql =
     settings +
     `CREATE TABLE ${id(sourceTable)} (\n${columns}${control},\n` +
-    `  WATERMARK FOR ${id(eventTime)} AS ${id(eventTime)} - INTERVAL ${bound} SECOND\n` +
+    `  WATERMARK FOR ${id(eventTime)} AS ${id(eventTime)} - ${interval}\n` +
     `) WITH (\n${connectorOptions(options).join(',\n')}\n);\n`;
   let table = sourceTable;
   if (controlRecords) {

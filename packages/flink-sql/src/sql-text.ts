@@ -77,5 +77,15 @@ export const literal = (value: string | number) => flinkStringLiteral(String(val
 /** The runner's placeholder `${name}`. */
 export const param = (name: string) => `\${${name}}`;
 
-/** The minutes of a window length as a Flink interval: `INTERVAL '15' MINUTE`. */
-export const minutes = (n: number) => `INTERVAL ${literal(n)} MINUTE`;
+/**
+ * The minutes of a window length as a Flink interval literal: `INTERVAL '15' MINUTE`, `INTERVAL '1' DAY`,
+ * `INTERVAL '2' HOUR`, `INTERVAL '1:30' HOUR TO MINUTE`. A single-unit interval's leading field takes at most two
+ * digits (Calcite's default precision), so 1440 minutes is written as one day.
+ */
+export function minutes(n: number): string {
+  if (n < 100) return `INTERVAL ${literal(n)} MINUTE`;
+  if (n % 1440 === 0 && n / 1440 < 100) return `INTERVAL ${literal(n / 1440)} DAY`;
+  if (n % 60 === 0 && n / 60 < 100) return `INTERVAL ${literal(n / 60)} HOUR`;
+  if (n < 6000) return `INTERVAL ${literal(`${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}`)} HOUR TO MINUTE`;
+  throw new TypeError(`a window length of ${n} minutes is longer than the 99 hours supported`);
+}

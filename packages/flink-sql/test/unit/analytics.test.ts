@@ -8,7 +8,9 @@ import {
   cumulate,
   deduplicate,
   hop,
+  KINESIS_CONNECTOR_MAJOR,
   kinesisSinkTable,
+  kinesisSourceOptions,
   kinesisSourceTable,
   placeholderNames,
   printSinkTable,
@@ -97,7 +99,7 @@ describe('the taxi analytics job', () => {
     expect(a.pickupHotspots?.insert.sql).toContain('WHERE `row_num` <= 10;');
     expect(a.airportTrips?.output.primaryKey).toEqual(['windowStart', 'airport']);
     expect(a.dayTotals?.insert.sql).toContain(
-      "CUMULATE(TABLE `trips_unique`, DESCRIPTOR(`pickupDate`), INTERVAL '1' MINUTE, INTERVAL '1440' MINUTE)",
+      "CUMULATE(TABLE `trips_unique`, DESCRIPTOR(`pickupDate`), INTERVAL '1' MINUTE, INTERVAL '1' DAY)",
     );
     expect(a.dayTotals?.output.primaryKey).toEqual(['windowStart', 'windowEnd']);
     expect(a.dayTotals?.documentId({ windowStart: '2016-01-08T00:00:00Z', windowEnd: '2016-01-08T20:51:00Z' })).toBe(
@@ -114,7 +116,7 @@ describe('the taxi analytics job', () => {
       sink: 'print',
     });
     expect(small.sql).toContain(
-      "WATERMARK FOR `pickupDate` AS `pickupDate` - INTERVAL '${outOfOrdernessSeconds}' SECOND",
+      "WATERMARK FOR `pickupDate` AS `pickupDate` - INTERVAL '1' SECOND * ${outOfOrdernessSeconds}",
     );
     expect(small.sql).toContain("SET 'table.exec.source.idle-timeout' = '5000 ms';");
     expect(small.sql).toContain("'connector' = 'print'");
@@ -125,7 +127,7 @@ describe('the taxi analytics job', () => {
       kinesisStream: 's',
       outOfOrdernessSeconds: 60,
     });
-    expect(sql).toContain("INTERVAL '60' SECOND");
+    expect(sql).toContain("INTERVAL '1' SECOND * 60");
     expect(errors(sql)).toEqual([]);
     expect(() => taxiAnalyticsJob({ schema: tripSchema, analyses: ['nope' as never] })).toThrow(
       /unknown analysis nope/,
@@ -204,5 +206,39 @@ describe('template building blocks', () => {
     expect(errors(sql)).toEqual([]);
     const other = deduplicate(source, { key: 'id', retentionMinutes: 5 });
     expect(() => composeSql(unique, other)).toThrow(/two values/);
+  });
+});
+
+describe('the Kinesis connector generation', () => {
+  it('is the bundled legacy 4.x today, and the 5.x options are ready for the one-line switch', () => {
+    expect(KINESIS_CONNECTOR_MAJOR).toBe(4);
+    const options = {
+      schema: tripSchema,
+      eventTime: 'pickupDate',
+      outOfOrdernessSeconds: 5,
+      local: true,
+      startPosition: 'AT_TIMESTAMP',
+      startTimestamp: '2016-01-08T20:50:00Z',
+      maxRecordsPerPoll: 1000,
+    } as const;
+    expect(kinesisSourceOptions(options, 4)).toContain("  'stream' = ${kinesisStream}");
+    const v5 = kinesisSourceOptions(options, 5);
+    expect(v5).toContain("  'stream.arn' = ${kinesisStream}");
+    expect(v5).toContain("  'source.init.position' = 'AT_TIMESTAMP'");
+    expect(v5).toContain("  'source.init.timestamp' = '2016-01-08T20:50:00.000Z'");
+    expect(v5).toContain("  'aws.http.protocol.version' = 'HTTP1_1'");
+    expect(v5).toContain("  'source.shard.get-records.max-record-count' = '1000'");
+    const ddl = `CREATE TABLE t (a STRING) WITH (\n${v5.join(',\n')}\n);`;
+    expect(
+      errors(
+        substituteParameters(ddl, {
+          kinesisStream: 'arn:aws:kinesis:us-east-1:000000000000:stream/trips',
+          awsRegion: 'us-east-1',
+          kinesisEndpoint: 'http://127.0.0.1:4567',
+          kinesisAccessKeyId: 'x',
+          kinesisSecretKey: 'y',
+        }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -205,7 +205,7 @@ describe('Flink SQL templates for the taxi schema', () => {
     expect(aws.source.sql).not.toContain('aws.endpoint');
     expect(aws.source.sql).toContain("'scan.stream.initpos' = 'LATEST'");
     expect(aws.source.sql).toContain("'json.timestamp-format.standard' = 'ISO-8601'");
-    expect(aws.source.sql).toContain("WATERMARK FOR `dropoffDate` AS `dropoffDate` - INTERVAL '120' SECOND");
+    expect(aws.source.sql).toContain("WATERMARK FOR `dropoffDate` AS `dropoffDate` - INTERVAL '1' SECOND * 120");
     expect(aws.aggregate.sql).toContain("INTERVAL '5' MINUTE");
     expect(aws.aggregate.sql).toContain('WHERE `pickupLongitude` BETWEEN -74.26 AND -73.7\n');
     expect(aws.aggregate.sql).toContain('MAX(`tripDuration`) AS `longest`');

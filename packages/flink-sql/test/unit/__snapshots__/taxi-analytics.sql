@@ -244,5 +244,5 @@ SELECT
   DATE_FORMAT(window_end, 'yyyy-MM-dd''T''HH:mm:ss''Z''') AS `windowEnd`,
   COUNT(*) AS `trips`,
   SUM(CAST(`passengerCount` AS BIGINT)) AS `passengers`
-FROM TABLE(CUMULATE(TABLE `trips_unique`, DESCRIPTOR(`pickupDate`), INTERVAL '1' MINUTE, INTERVAL '1440' MINUTE))
+FROM TABLE(CUMULATE(TABLE `trips_unique`, DESCRIPTOR(`pickupDate`), INTERVAL '1' MINUTE, INTERVAL '1' DAY))
 GROUP BY window_start, window_end;
