@@ -104,6 +104,25 @@ export interface KinesisSourceTemplate<F extends Fields = Fields, L extends bool
   readonly controlRecords: boolean;
 }
 
+/** A Kinesis table's parameters: the stream, the region, and the local emulator's endpoint and credentials. */
+export function kinesisParameters(
+  stream: string,
+  streamDoc: string,
+  local: boolean,
+): Record<string, SqlParameter<'string'>> {
+  return {
+    [stream]: { type: 'string', doc: streamDoc },
+    awsRegion: { type: 'string', doc: 'AWS region of the stream, e.g. us-east-1' },
+    ...(local
+      ? {
+          kinesisEndpoint: { type: 'string', doc: 'Kinesis endpoint URL of a local emulator' },
+          kinesisAccessKeyId: { type: 'string', doc: 'Access key id for the local emulator' },
+          kinesisSecretKey: { type: 'string', doc: 'Secret key for the local emulator', secret: true },
+        }
+      : {}),
+  };
+}
+
 function checkOptions<F extends Fields, L extends boolean>(options: KinesisSourceOptions<F, L>): void {
   const { schema, eventTime, outOfOrdernessSeconds } = options;
   const time = fieldOf(schema, eventTime, 'eventTime', ['timestamp']);
@@ -226,15 +245,7 @@ export function kinesisSourceTable<const F extends Fields, const L extends boole
   const controlRecords = options.controlRecords ?? true;
   const local = options.local === true;
 
-  const parameters: Record<string, SqlParameter> = {
-    kinesisStream: { type: 'string', doc: 'Kinesis stream name' },
-    awsRegion: { type: 'string', doc: 'AWS region of the stream, e.g. us-east-1' },
-  };
-  if (local) {
-    parameters.kinesisEndpoint = { type: 'string', doc: 'Kinesis endpoint URL of a local emulator' };
-    parameters.kinesisAccessKeyId = { type: 'string', doc: 'Access key id for the local emulator' };
-    parameters.kinesisSecretKey = { type: 'string', doc: 'Secret key for the local emulator', secret: true };
-  }
+  const parameters: Record<string, SqlParameter> = kinesisParameters('kinesisStream', 'Kinesis stream name', local);
   if (outOfOrdernessSeconds === 'parameter') {
     parameters[OUT_OF_ORDERNESS_PARAMETER] = {
       type: 'number',

@@ -665,10 +665,26 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     const { 'request-id': trigger } = (await res.json()) as { 'request-id': string };
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const state = await rest<{
+      let state: {
         status: { id: string };
         operation?: { location?: string; 'failure-cause'?: { 'stack-trace'?: string } };
-      }>(`/jobs/${jobId}/savepoints/${trigger}`);
+      };
+      try {
+        state = await rest(`/jobs/${jobId}/savepoints/${trigger}`);
+      } catch (error) {
+        // The runner exits once the job stopped, sometimes before the status is read: take the savepoint from disk.
+        await Promise.race([exited, sleep(30_000)]);
+        if (!exitedFlag) throw error;
+        const dir = target.replace(/^file:(\/\/)?/, '');
+        const done = fs
+          .readdirSync(dir)
+          .filter((name) => name.startsWith('savepoint-') && fs.existsSync(path.join(dir, name, '_metadata')))
+          .map((name) => path.join(dir, name))
+          .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+        if (done[0] === undefined) throw error;
+        await stop();
+        return `file:${done[0]}`;
+      }
       if (state.status.id === 'COMPLETED') {
         const location = state.operation?.location;
         if (!location) {

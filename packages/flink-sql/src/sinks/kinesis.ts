@@ -5,6 +5,7 @@
  */
 import type { WindowOutput } from '../aggregate.js';
 import type { SqlParameter, SqlTemplate } from '../parameters.js';
+import { kinesisParameters } from '../source.js';
 import { id, option, param } from '../sql-text.js';
 import { sinkColumnLines } from './columns.js';
 
@@ -24,15 +25,7 @@ export function kinesisSinkTable<const L extends boolean = false>(
   options: { readonly local?: L } = {},
 ): KinesisSinkTemplate<L> {
   const local = options.local === true;
-  const parameters: Record<string, SqlParameter<'string'>> = {
-    kinesisSinkStreamArn: { type: 'string', doc: 'ARN of the Kinesis stream the rows go to' },
-    awsRegion: { type: 'string', doc: 'AWS region of the stream, e.g. us-east-1' },
-  };
-  if (local) {
-    parameters.kinesisEndpoint = { type: 'string', doc: 'Kinesis endpoint URL of a local emulator' };
-    parameters.kinesisAccessKeyId = { type: 'string', doc: 'Access key id for the local emulator' };
-    parameters.kinesisSecretKey = { type: 'string', doc: 'Secret key for the local emulator', secret: true };
-  }
+  const parameters = kinesisParameters('kinesisSinkStreamArn', 'ARN of the Kinesis stream the rows go to', local);
   const withOptions = [
     option('connector', "'kinesis'"),
     option('stream.arn', param('kinesisSinkStreamArn')),

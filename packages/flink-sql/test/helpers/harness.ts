@@ -53,6 +53,22 @@ export async function sourceRecordsOut(job: FlinkJob): Promise<number> {
   return values.reduce((sum, v) => sum + Number(v.value), 0);
 }
 
+/** Rows the sinks received (each sink writer's numRecordsIn, e.g. `0.vendor_stats[11]__Writer.numRecordsIn`, summed). */
+export async function sinkRecordsIn(job: FlinkJob): Promise<number> {
+  const detail = await job.rest<JobDetail>(`/jobs/${job.jobId}`);
+  let total = 0;
+  for (const vertex of detail.vertices) {
+    const base = `/jobs/${job.jobId}/vertices/${vertex.id}/metrics`;
+    const ids = (await job.rest<Array<{ id: string }>>(base))
+      .map((m) => m.id)
+      .filter((id) => /^\d+\..*__Writer\.numRecordsIn$/.test(id));
+    if (ids.length === 0) continue;
+    for (const v of await job.rest<Array<{ id: string; value: string }>>(`${base}?get=${ids.join(',')}`))
+      total += Number(v.value);
+  }
+  return total;
+}
+
 /** The lowest input watermark of the vertices after the source (epoch ms), or -Infinity before the first. */
 export async function inputWatermark(job: FlinkJob): Promise<number> {
   const detail = await job.rest<JobDetail>(`/jobs/${job.jobId}`);

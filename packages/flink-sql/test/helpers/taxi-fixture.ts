@@ -94,9 +94,9 @@ export function analyticsFixture(count = 170): FixtureRecord[] {
     makeTrip(901, Date.UTC(2016, 0, 8, 20, 59, 30), 1, 3),
     makeTrip(902, Date.UTC(2016, 0, 8, 20, 57, 0), 5, 0),
   ];
-  late.forEach((trip, k) =>
-    out.push({ trip, shard: (k % 2) as 0 | 1, batch: lastBatch, duplicate: false, late: true }),
-  );
+  for (const [k, trip] of late.entries()) {
+    out.push({ trip, shard: (k % 2) as 0 | 1, batch: lastBatch, duplicate: false, late: true });
+  }
   return out;
 }
 

@@ -4,19 +4,15 @@
 // minute), so whole aggregates arrive minutes behind the newest event time. With a 5 s bound, Flink drops them as
 // late — counted by numLateRecordsDropped, the rest of the trips in the documents. With one request in flight per
 // shard the replay arrives in order and every window is complete.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   defaultStateDir,
   type FlinkJob,
   type KinesisEmulator,
   type OpenSearchNode,
   startFlinkJob,
-  startKinesis,
-  startOpenSearch,
 } from '@pipeline/local-stack';
 import { KinesisProducer, putWatermarkHeartbeats, silentLogger } from '@pipeline/producer';
 import { watermarkHeartbeat } from '@pipeline/schema';
@@ -29,12 +25,12 @@ import {
   taxiAnalyticsJob,
   writeParamsFile,
 } from '../../src/index.js';
+import { type Engines, startEngines } from '../helpers/engines.js';
 import { createIndex, fetchIndex, lateRecordCounts, sourceRecordsOut, waitUntil } from '../helpers/harness.js';
 import { disorder, eventTimesInShardOrder } from '../helpers/stream-order.js';
 import { makeTrip, type Trip } from '../helpers/taxi-fixture.js';
 import { tripSchema } from '../helpers/taxi-schema.js';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = path.join(defaultStateDir(), `flink-sql-volume-${process.pid}`);
 const TRIPS = 30_000;
 const BOUND_SECONDS = 5;
@@ -44,33 +40,19 @@ const T0 = Date.UTC(2016, 0, 8, 20, 50, 0);
 const trips: Trip[] = Array.from({ length: TRIPS }, (_, i) => makeTrip(i, T0 + i * 12_000, i % 8, (i + 3) % 8));
 const expectedWindows = new Set(trips.map((t) => `${t.pickupDate.slice(0, 16)}:00Z_${t.vendorId}`));
 
+let engines: Engines;
 let kinesis: KinesisEmulator;
 let opensearch: OpenSearchNode;
 let client: KinesisClient;
-const jobs: FlinkJob[] = [];
+let jobs: FlinkJob[];
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [path.join(packageRoot, 'scripts', 'build-runner.mjs'), '--quiet'], {
-    encoding: 'utf8',
-  });
-  if (built.status !== 0) throw new Error(`runner build failed:\n${built.stderr}`);
-  [kinesis, opensearch] = await Promise.all([
-    startKinesis({ engine: 'kinesis-mock', streams: { concurrent: 1, ordered: 1 }, stateDir }),
-    startOpenSearch({ stateDir, name: 'flink-sql-volume', clean: true, heap: '512m' }),
-  ]);
-  client = new KinesisClient({
-    endpoint: kinesis.endpoint,
-    region: kinesis.region,
-    credentials: kinesis.credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
+  engines = await startEngines(stateDir, 'flink-sql-volume', { concurrent: 1, ordered: 1 });
+  ({ kinesis, opensearch, client, jobs } = engines);
 }, 300_000);
 
 afterAll(async () => {
-  for (const job of jobs) await job.stop();
-  client?.destroy();
-  await Promise.all([kinesis?.stop(), opensearch?.stop()]);
-  fs.rmSync(stateDir, { recursive: true, force: true });
+  await engines?.stop();
 });
 
 async function replay(stream: string, maxConnections?: number): Promise<void> {
