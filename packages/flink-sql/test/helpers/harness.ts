@@ -123,6 +123,23 @@ export async function fetchIndex(url: string, index: string): Promise<Map<string
   return new Map(body.hits.hits.map((h) => [h._id, h._source]));
 }
 
+/** Documents in an index and the sum of one numeric field over them (no 10,000-hit search window). */
+export async function indexTotals(
+  url: string,
+  index: string,
+  field: string,
+): Promise<{ documents: number; sum: number }> {
+  await fetch(`${url}/${index}/_refresh`, { method: 'POST' });
+  const res = await fetch(`${url}/${index}/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 0, track_total_hits: true, aggs: { total: { sum: { field } } } }),
+  });
+  if (!res.ok) throw new Error(`search ${index}: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { hits: { total: { value: number } }; aggregations: { total: { value: number } } };
+  return { documents: body.hits.total.value, sum: body.aggregations.total.value };
+}
+
 export async function createIndex(url: string, index: string, mapping: object): Promise<void> {
   await fetch(`${url}/${index}`, { method: 'DELETE' });
   const res = await fetch(`${url}/${index}`, {
