@@ -1,4 +1,5 @@
 import { ConfigurationError, writeEmfLine } from '@pipeline/commons';
+import { CONTROL_FIELD, isControlRecord } from '@pipeline/schema';
 import { toEmf } from './emf.js';
 import {
   base64DecodedLength,
@@ -224,7 +225,7 @@ function runRecords(
   controller: AbortController,
 ): Promise<boolean> {
   const n = records.length;
-  const { concurrency, newline, validate } = options;
+  const { concurrency, newline, validate, dropControlRecords } = options;
   const { deadline } = context;
   let next = 0;
   let active = 0;
@@ -276,6 +277,8 @@ function runRecords(
   const processOne = (i: number): Outcome | Promise<Outcome> => {
     const record = new DecodedRecord(records[i] as FirehoseTransformEventRecord, i);
     try {
+      // A byte search first: only a record that mentions the control field is parsed for it.
+      if (dropControlRecords && record.bytes.includes(CONTROL_FIELD) && isControlRecord(record.bytes)) return DROPPED;
       if (validate === undefined) return callFn(record);
       const result = validate(record.json);
       if (isPromiseLike<StandardSchemaV1.Result<unknown>>(result)) {

@@ -64,6 +64,12 @@ export interface FirehoseTransformOptions<V extends Validator | undefined = unde
    * where that is safe (see the README: never into the source stream). Default: none.
    */
   onOverflow?: (records: readonly OverflowRecord[], context: TransformContext) => void | Promise<void>;
+  /**
+   * Control records (`@pipeline/schema`'s `isControlRecord`: watermark heartbeats and the like, which exist to move
+   * event time, not to be stored): `drop` answers them `Dropped` before validation and before the function, so they
+   * are never stored nor counted as failures; `pass` hands them to the function like any record. Default `drop`.
+   */
+  controlRecords?: 'drop' | 'pass';
   /** Called with each invocation's summary before the handler returns. Default: none. */
   onComplete?: (summary: BatchSummary) => void;
   /** Write each invocation's summary as a CloudWatch EMF line: `true` or EMF options. Default `false`. */
@@ -77,6 +83,7 @@ export const DEFAULTS = {
   concurrency: 16,
   timeoutMarginMs: 1000,
   framing: 'none',
+  controlRecords: 'drop',
   maxResponseBytes: LAMBDA_RESPONSE_LIMIT,
   metrics: false,
 } as const;
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   readonly concurrency: number;
   readonly timeoutMarginMs: number;
   readonly newline: boolean;
+  readonly dropControlRecords: boolean;
   readonly maxResponseBytes: number;
   readonly onOverflow: FirehoseTransformOptions['onOverflow'];
   readonly onComplete: FirehoseTransformOptions['onComplete'];
@@ -106,6 +114,7 @@ export function resolveOptions(options: FirehoseTransformOptions<Validator | und
     concurrency = DEFAULTS.concurrency,
     timeoutMarginMs = DEFAULTS.timeoutMarginMs,
     framing = DEFAULTS.framing,
+    controlRecords = DEFAULTS.controlRecords,
     maxResponseBytes = DEFAULTS.maxResponseBytes,
     onOverflow,
     onComplete,
@@ -127,6 +136,9 @@ export function resolveOptions(options: FirehoseTransformOptions<Validator | und
   }
   if (framing !== 'none' && framing !== 'newline') {
     throw new ConfigurationError('framing', `must be 'none' or 'newline', got ${JSON.stringify(framing)}`);
+  }
+  if (controlRecords !== 'drop' && controlRecords !== 'pass') {
+    throw new ConfigurationError('controlRecords', `must be 'drop' or 'pass', got ${JSON.stringify(controlRecords)}`);
   }
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > LAMBDA_RESPONSE_LIMIT) {
     throw new ConfigurationError(
@@ -155,6 +167,7 @@ export function resolveOptions(options: FirehoseTransformOptions<Validator | und
     concurrency,
     timeoutMarginMs,
     newline: framing === 'newline',
+    dropControlRecords: controlRecords === 'drop',
     maxResponseBytes,
     onOverflow,
     onComplete,

@@ -30,34 +30,7 @@ export {
   substituteParameters,
   toRuntimeProperties,
 } from './parameters.js';
-export {
-  type AggregateColumn,
-  composeSql,
-  EARTH_RADIUS_MILES,
-  type FieldNameOfType,
-  type GreatCirclePoints,
-  type GroupFieldName,
-  greatCircleDistance,
-  ISO_UTC_PATTERN,
-  type KinesisSourceOptions,
-  type KinesisSourceParameterName,
-  type KinesisSourceTemplate,
-  kinesisSourceTable,
-  type Measure,
-  type NumericFieldName,
-  type OpenSearchSinkOptions,
-  type OpenSearchSinkParameterName,
-  type OpenSearchSinkTemplate,
-  openSearchSinkTable,
-  type SqlExpression,
-  type TumblingAggregateOptions,
-  type TumblingAggregateTemplate,
-  tumblingWindowAggregate,
-  UTC_SESSION,
-  type WindowedAggregatePipeline,
-  type WindowedAggregatePipelineOptions,
-  windowedAggregatePipeline,
-} from './templates.js';
+export * from './templates.js';
 
 /** Identifier of the runner's KPL-unpacking JSON format (`'format' = 'kpl-json'`, options `kpl-json.*`). */
 export const KPL_JSON_FORMAT = 'kpl-json';

@@ -7,6 +7,14 @@ export {
   type PutRecordErrorCode,
   type ValidationErrorCode,
 } from './errors.js';
+export {
+  HEARTBEAT_PARTITION_KEY,
+  type HeartbeatPlacement,
+  listOpenShards,
+  type PutWatermarkHeartbeatsOptions,
+  putWatermarkHeartbeats,
+  WatermarkHeartbeatError,
+} from './heartbeat.js';
 export type { ShardLimiterState } from './limiter.js';
 export { consoleWarnLogger, type Logger, silentLogger } from './logger.js';
 export type { Distribution, MetricsSnapshot } from './metrics.js';

@@ -1,3 +1,11 @@
+export {
+  CONTROL_FIELD,
+  type ControlKind,
+  isControlRecord,
+  WATERMARK_HEARTBEAT,
+  type WatermarkHeartbeat,
+  watermarkHeartbeat,
+} from './control.js';
 export { SchemaDefinitionError, SchemaValidationError } from './errors.js';
 export {
   type BooleanField,

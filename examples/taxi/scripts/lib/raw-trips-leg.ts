@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { type KinesisEventSource, startKinesisEventSource } from '@pipeline/local-stack';
 import { createKinesisHandler, OpenSearchSink } from '@pipeline/opensearch-sink';
-import { parse, toOpenSearchMapping } from '@pipeline/schema';
+import { isControlRecord, parse, toOpenSearchMapping } from '@pipeline/schema';
 import { DASHBOARD_INDICES } from '../../src/dashboard/panels.js';
 import { type Trip, tripSchema } from '../../src/schema.js';
 import { createIndex } from './engines.js';
@@ -32,7 +32,11 @@ export async function startRawTripsLeg(
   const decoder = new TextDecoder();
   const handler = createKinesisHandler<Trip>({
     sink,
-    toDocument: (record) => parse(tripSchema, JSON.parse(decoder.decode(record.data))),
+    // Watermark heartbeats are control records: skipped, never indexed.
+    toDocument: (record) => {
+      const value: unknown = JSON.parse(decoder.decode(record.data));
+      return isControlRecord(value) ? undefined : parse(tripSchema, value);
+    },
     id: (_record, trip) => trip.id,
   });
   const source = await startKinesisEventSource({

@@ -5,14 +5,13 @@
  * - raw-trip documents in OpenSearch = trips put;
  * - each analysis: the documents Flink wrote = DuckDB computing them over the Parquet rows.
  *
- * The closing record ({@link GHOST_TRIP_ID}) is excluded everywhere.
+ * The watermark heartbeats that close the last windows are control records: no consumer stores them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Analysis } from './analyses.js';
-import { GHOST_TRIP_ID } from './ghost-trip.js';
 import { countDocuments, scanDocuments } from './opensearch.js';
 import type { PutCounters } from './produce.js';
 
@@ -34,21 +33,19 @@ async function scalar(duck: DuckDBConnection, sql: string): Promise<number> {
 
 /** Views over what the Firehose leg wrote: `trips` (Parquet rows), `error_rows` (error output), `sent` (ids put). */
 export async function openBucketViews(duck: DuckDBConnection, bucketDir: string, idsFile: string): Promise<void> {
-  const ghost = sqlString(GHOST_TRIP_ID);
   await duck.run(`SET TimeZone = 'UTC'`);
   const parquet = path.join(bucketDir, 'nyctaxitrips', '**', '*.parquet');
   await duck.run(
     `CREATE OR REPLACE VIEW trips AS SELECT * EXCLUDE (year, month, day, hour)
-     FROM read_parquet(${sqlString(parquet)}, hive_partitioning = true) WHERE id <> ${ghost}`,
+     FROM read_parquet(${sqlString(parquet)}, hive_partitioning = true)`,
   );
   const errorsDir = path.join(bucketDir, 'errors');
   const hasErrors = fs.existsSync(errorsDir) && fs.readdirSync(errorsDir, { recursive: true }).length > 0;
   await duck.run(
     hasErrors
-      ? `CREATE OR REPLACE VIEW error_rows AS SELECT * FROM (
+      ? `CREATE OR REPLACE VIEW error_rows AS
            SELECT json_extract_string(decode(from_base64(rawData)), '$.id') AS id, errorCode
-           FROM read_json(${sqlString(path.join(errorsDir, '**', '*'))}, format = 'newline_delimited')
-         ) WHERE id IS DISTINCT FROM ${ghost}`
+           FROM read_json(${sqlString(path.join(errorsDir, '**', '*'))}, format = 'newline_delimited')`
       : `CREATE OR REPLACE VIEW error_rows AS SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS errorCode WHERE false`,
   );
   await duck.run(
@@ -94,9 +91,9 @@ export async function reconcileDelivery(duck: DuckDBConnection, counters: PutCou
   ];
 }
 
-/** Raw-trip documents in OpenSearch (ghost excluded) = trips put. */
+/** Raw-trip documents in OpenSearch = trips put. */
 export async function reconcileRawIndex(client: Client, index: string, counters: PutCounters): Promise<Check> {
-  const count = await countDocuments(client, index, { bool: { must_not: { ids: { values: [GHOST_TRIP_ID] } } } });
+  const count = await countDocuments(client, index);
   return {
     name: `raw-trip documents in OpenSearch (${index})`,
     expected: counters.put.toLocaleString('en-US'),

@@ -9,9 +9,9 @@ import type { KinesisProducer } from '@pipeline/producer';
 import { startDashboardServer } from '../../src/dashboard/server.js';
 import { ANALYSES } from './analyses.js';
 import type { RunOptions } from './cli.js';
+import { closeLastWindows } from './close-windows.js';
 import { cleanRunState, lateRecordsDropped, runStateDir, STREAM, startAnalysesJob, startEngines } from './engines.js';
 import { bucketDir, startFirehoseLeg } from './firehose-leg.js';
-import { closeLastWindows } from './ghost-trip.js';
 import { type Leg, waitForLegs } from './legs.js';
 import { countDocuments } from './opensearch.js';
 import { createProducer, newPutCounters, type PutCounters, putTrips } from './produce.js';
@@ -166,10 +166,9 @@ export async function runPipeline(options: RunOptions): Promise<number> {
     await putTrips(r.producer, paced(source.trips(new Date()), options.speedup), counters, idsFile, (id, message) =>
       shown.progress.log(`trip ${id} failed: ${message}`),
     );
-    if (counters.first !== undefined && counters.lastPickup !== undefined) {
-      const ghost = closeLastWindows(counters.first, counters.lastPickup);
-      await r.producer.put({ partitionKey: ghost.id, data: JSON.stringify(ghost) });
-      await r.producer.flush();
+    await r.producer.flush();
+    if (counters.lastPickup !== undefined) {
+      await closeLastWindows(kinesis.endpoint, kinesis.region, STREAM, counters.lastPickup);
     }
     const client = r.client;
     const delivery = r.delivery;
@@ -182,13 +181,13 @@ export async function runPipeline(options: RunOptions): Promise<number> {
       },
       {
         name: 'Kinesis -> Lambda (opensearch-sink) -> OpenSearch',
-        target: counters.put + 1,
+        target: counters.put,
         trips: counters.put,
         delivered: () => countDocuments(client, RAW_TRIPS_INDEX),
       },
       {
         name: 'Kinesis -> Firehose -> Lambda -> Parquet',
-        target: counters.put + 1,
+        target: counters.put,
         trips: counters.put,
         delivered: async () => {
           await delivery.flush();

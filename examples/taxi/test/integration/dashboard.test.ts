@@ -15,8 +15,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ANALYSES } from '../../scripts/lib/analyses.js';
+import { closeLastWindows } from '../../scripts/lib/close-windows.js';
 import { startAnalysesJob } from '../../scripts/lib/engines.js';
-import { closeLastWindows } from '../../scripts/lib/ghost-trip.js';
 import { countDocuments } from '../../scripts/lib/opensearch.js';
 import { createProducer, newPutCounters, putTrips } from '../../scripts/lib/produce.js';
 import { RAW_TRIPS_INDEX, type RawTripsLeg, startRawTripsLeg } from '../../scripts/lib/raw-trips-leg.js';
@@ -101,15 +101,14 @@ if (!hasChromium) {
       await putTrips(producer, source(), counters, path.join(dir, 'ids.csv'), (id, m) => {
         throw new Error(`${id}: ${m}`);
       });
-      const ghost = closeLastWindows(trips[0]!, counters.lastPickup!);
-      await producer.put({ partitionKey: ghost.id, data: JSON.stringify(ghost) });
       await producer.close();
+      await closeLastWindows(endpoint, region, STREAM, counters.lastPickup!);
 
-      // The data is complete when every window and every trip (and the closing record) is indexed.
+      // The data is complete when every window and every trip is indexed (the heartbeats never are).
       for (;;) {
         const windows = await countDocuments(client, DASHBOARD_INDICES.tripStats);
         const rawDocs = await countDocuments(client, RAW_TRIPS_INDEX);
-        if (windows >= counters.windows.size && rawDocs >= trips.length + 1) break;
+        if (windows >= counters.windows.size && rawDocs >= trips.length) break;
         if (!job.running) throw new Error(`the Flink job exited:\n${job.logTail(40)}`);
         await sleep(500);
       }

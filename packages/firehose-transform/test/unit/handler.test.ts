@@ -11,7 +11,7 @@ import {
   silentLogger,
   type TransformResult,
 } from '../../src/index.js';
-import { assertValidResponse, buildEvent, countResults, decodeResponse } from '../../src/testing.js';
+import { assertValidResponse, buildEvent, countResults, decodeResponse, lambdaContext } from '../../src/testing.js';
 import { memoryLogger, sleep } from '../support/logger.js';
 
 const trips = Array.from({ length: 20 }, (_, i) => ({ id: `id${String(i).padStart(7, '0')}`, n: i }));
@@ -280,5 +280,39 @@ describe('robustness', () => {
     });
     const response = await handler(buildEvent(['a', 'b']));
     expect(response.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'Ok']);
+  });
+});
+
+describe('control records', () => {
+  const heartbeat = { __control: 'watermark-heartbeat', pickupDate: '2024-01-01T10:02:06Z' };
+  const trip = { id: 'a', pickupDate: '2024-01-01T10:00:00Z' };
+
+  it('answers a watermark heartbeat Dropped before the function, by default', async () => {
+    const seen: unknown[] = [];
+    const handler = firehoseTransform((record) => {
+      seen.push(record.json);
+      return ok(record.json as object);
+    });
+    const response = await handler(buildEvent([heartbeat, trip]), lambdaContext());
+    expect(response.records.map((r) => r.result)).toEqual(['Dropped', 'Ok']);
+    expect(seen).toEqual([trip]);
+  });
+
+  it("hands control records to the function with controlRecords: 'pass'", async () => {
+    const handler = firehoseTransform((record) => ok(record.json as object), { controlRecords: 'pass' });
+    const response = await handler(buildEvent([heartbeat]), lambdaContext());
+    expect(response.records[0]?.result).toBe('Ok');
+  });
+
+  it('keeps a record that only mentions the control field in its data', async () => {
+    const handler = firehoseTransform((record) => ok(record.json as object));
+    const response = await handler(buildEvent([{ note: '__control' }, { __control: 'other' }]), lambdaContext());
+    expect(response.records.map((r) => r.result)).toEqual(['Ok', 'Ok']);
+  });
+
+  it('rejects an unknown controlRecords mode naming the option', () => {
+    expect(() => firehoseTransform((r) => ok(r.json as object), { controlRecords: 'keep' as never })).toThrow(
+      /controlRecords: must be 'drop' or 'pass'/,
+    );
   });
 });

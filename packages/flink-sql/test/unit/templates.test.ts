@@ -82,6 +82,7 @@ const TAXI_SOURCE_DDL = `CREATE TABLE \`trips\` (
   \`tripDuration\` INT NOT NULL COMMENT 'Trip duration, seconds',
   \`googleDistance\` INT NOT NULL COMMENT 'Road distance from Google Maps, metres',
   \`googleDuration\` INT NOT NULL COMMENT 'Driving time from Google Maps, seconds',
+  \`__control\` STRING COMMENT 'Control marker (watermark-heartbeat); NULL on data rows',
   WATERMARK FOR \`pickupDate\` AS \`pickupDate\` - INTERVAL '5' SECOND
 ) WITH (
   'connector' = 'kinesis',
@@ -95,6 +96,12 @@ const TAXI_SOURCE_DDL = `CREATE TABLE \`trips\` (
   'format' = 'kpl-json',
   'kpl-json.timestamp-format.standard' = 'ISO-8601'
 );
+
+-- data rows only: control records (watermark heartbeats) moved the watermark above and stop here
+CREATE VIEW \`trips_data\` AS
+SELECT \`id\`, \`vendorId\`, \`pickupDate\`, \`dropoffDate\`, \`passengerCount\`, \`pickupLongitude\`, \`pickupLatitude\`, \`dropoffLongitude\`, \`dropoffLatitude\`, \`storeAndFwdFlag\`, \`gcDistance\`, \`tripDuration\`, \`googleDistance\`, \`googleDuration\`
+FROM \`trips\`
+WHERE \`__control\` IS NULL;
 `;
 
 const TAXI_SINK_DDL = `CREATE TABLE \`trips_agg\` (
@@ -135,7 +142,7 @@ SELECT
   SUM(CAST(\`passengerCount\` AS BIGINT)) AS \`passenger_sum\`,
   AVG(CAST(\`tripDuration\` AS DOUBLE)) AS \`avg_duration_s\`,
   AVG(${HAVERSINE}) AS \`avg_distance_miles\`
-FROM TABLE(TUMBLE(TABLE \`trips\`, DESCRIPTOR(\`pickupDate\`), INTERVAL '1' MINUTE))
+FROM TABLE(TUMBLE(TABLE \`trips_data\`, DESCRIPTOR(\`pickupDate\`), INTERVAL '1' MINUTE))
 GROUP BY window_start, window_end, \`vendorId\`;
 `;
 
@@ -163,7 +170,8 @@ describe('Flink SQL templates for the taxi schema', () => {
   it('is valid Flink SQL for dt-sql-parser, locally and on AWS', () => {
     const local = taxiJob();
     expect(syntaxErrors(local, bindParameters(local, LOCAL_VALUES))).toEqual([]);
-    expect(flink.splitSQLByStatement(substituteParameters(local.sql, LOCAL_VALUES))).toHaveLength(4);
+    // the setting, the source table, its control-free view, the sink, the INSERT
+    expect(flink.splitSQLByStatement(substituteParameters(local.sql, LOCAL_VALUES))).toHaveLength(5);
 
     const aws = windowedAggregatePipeline({
       source: { schema: tripSchema, eventTime: 'dropoffDate', outOfOrdernessSeconds: 120, format: 'json' },
@@ -197,7 +205,7 @@ describe('Flink SQL templates for the taxi schema', () => {
     expect(aws.source.sql).not.toContain('aws.endpoint');
     expect(aws.source.sql).toContain("'scan.stream.initpos' = 'LATEST'");
     expect(aws.source.sql).toContain("'json.timestamp-format.standard' = 'ISO-8601'");
-    expect(aws.source.sql).toContain("WATERMARK FOR `dropoffDate` AS `dropoffDate` - INTERVAL '120' SECOND");
+    expect(aws.source.sql).toContain("WATERMARK FOR `dropoffDate` AS `dropoffDate` - INTERVAL '1' SECOND * 120");
     expect(aws.aggregate.sql).toContain("INTERVAL '5' MINUTE");
     expect(aws.aggregate.sql).toContain('WHERE `pickupLongitude` BETWEEN -74.26 AND -73.7\n');
     expect(aws.aggregate.sql).toContain('MAX(`tripDuration`) AS `longest`');

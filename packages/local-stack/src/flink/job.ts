@@ -170,6 +170,11 @@ export interface StartFlinkJobOptions {
   startTimeoutMs?: number;
   /** Grace period after SIGTERM before SIGKILL on stop(). Default 20 000 ms. */
   stopTimeoutMs?: number;
+  /**
+   * Restore the job from this savepoint or retained checkpoint (a `file://` URI or path of the folder with
+   * `_metadata`): sets `execution.savepoint.path`. Default: a fresh start.
+   */
+  restoreFrom?: string;
 }
 
 /** One entry of the REST API's `/jobs/overview`. */
@@ -205,6 +210,11 @@ export interface FlinkJob {
   logTail(lines?: number): string;
   /** SIGTERM, SIGKILL after the grace period; removes the scratch folder. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the job with a savepoint in `targetDirectory` (REST `POST /jobs/<id>/stop`), waits for it and for the JVM
+   * to exit, and resolves with the savepoint's location (pass it as `restoreFrom` to resume).
+   */
+  stopWithSavepoint(targetDirectory: string, timeoutMs?: number): Promise<string>;
 }
 
 function propertiesLine(key: string, value: string): string {
@@ -281,6 +291,7 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     'taskmanager.host': '127.0.0.1',
   };
   for (const [key, value] of Object.entries(options.flinkConf ?? {})) conf[key] = String(value);
+  if (options.restoreFrom !== undefined) conf['execution.savepoint.path'] = options.restoreFrom;
   const confFile = path.join(dir, 'flink-conf.properties');
   fs.writeFileSync(
     confFile,
@@ -362,6 +373,53 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     return (await res.json()) as T;
   };
   const jobs = async () => (await rest<{ jobs: FlinkJobOverview[] }>('/jobs/overview')).jobs;
+  const stopWithSavepoint = async (targetDirectory: string, timeoutMs = 120_000): Promise<string> => {
+    const target = targetDirectory.includes('://') ? targetDirectory : `file://${path.resolve(targetDirectory)}`;
+    const res = await fetch(`${restUrl}/jobs/${jobId}/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ targetDirectory: target, drain: false }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`POST /jobs/${jobId}/stop: HTTP ${res.status} ${await res.text()}`);
+    const { 'request-id': trigger } = (await res.json()) as { 'request-id': string };
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      let state: {
+        status: { id: string };
+        operation?: { location?: string; 'failure-cause'?: { 'stack-trace'?: string } };
+      };
+      try {
+        state = await rest(`/jobs/${jobId}/savepoints/${trigger}`);
+      } catch (error) {
+        // The runner exits once the job stopped, sometimes before the status is read: take the savepoint from disk.
+        await Promise.race([exited, sleep(30_000)]);
+        if (!launch.hasExited()) throw error;
+        const dir = target.replace(/^file:(\/\/)?/, '');
+        const done = fs
+          .readdirSync(dir)
+          .filter((name) => name.startsWith('savepoint-') && fs.existsSync(path.join(dir, name, '_metadata')))
+          .map((name) => path.join(dir, name))
+          .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+        if (done[0] === undefined) throw error;
+        await stop();
+        return `file:${done[0]}`;
+      }
+      if (state.status.id === 'COMPLETED') {
+        const location = state.operation?.location;
+        if (!location) {
+          throw new Error(
+            `stop-with-savepoint failed: ${state.operation?.['failure-cause']?.['stack-trace'] ?? 'no location'}`,
+          );
+        }
+        await Promise.race([exited, sleep(15_000)]);
+        await stop();
+        return location;
+      }
+      if (Date.now() > until) throw new Error(`stop-with-savepoint did not complete within ${timeoutMs} ms`);
+      await sleep(250);
+    }
+  };
 
   // Readiness: a job RUNNING with all its tasks running.
   const deadline = Date.now() + (options.startTimeoutMs ?? 180_000);
@@ -427,5 +485,6 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     rest,
     logTail: (lines = LOG_TAIL_LINES) => logTail(logFile, lines, LOG_TAIL_BYTES),
     stop,
+    stopWithSavepoint,
   };
 }
