@@ -34,7 +34,7 @@ const GOOD = {
   column: 'fare',
 };
 
-function validate(properties: string): { status: number | null; stderr: string } {
+function validate(properties: string, ...extra: string[]): { status: number | null; stderr: string; stdout: string } {
   const sql = path.join(dir, 'main.sql');
   fs.writeFileSync(sql, SQL);
   const result = spawnSync(
@@ -49,10 +49,11 @@ function validate(properties: string): { status: number | null; stderr: string }
       '--properties',
       properties,
       '--validate',
+      ...extra,
     ],
     { encoding: 'utf8', timeout: 180_000 },
   );
-  return { status: result.status, stderr: result.stderr };
+  return { status: result.status, stderr: result.stderr, stdout: result.stdout };
 }
 
 beforeAll(async () => {
@@ -69,10 +70,14 @@ afterAll(() => {
 
 describe('runner --validate', () => {
   it('plans valid SQL with its runtime properties, checking the secret reference without reading it', () => {
-    const result = validate(propertiesFile('ok.json', GOOD));
+    const result = validate(propertiesFile('ok.json', GOOD), '--print-sql');
     expect(result.stderr).toContain('1 secret reference(s): <secret ref ok>');
     expect(result.stderr).toContain('validated: 2 DDL statement(s) run in the catalog, 1 INSERT(s) planned');
     expect(result.stderr).not.toContain('submitted');
+    // --print-sql prints the plan too: down to the stream graph, with the connectors' source and sink writer built.
+    expect(result.stdout).toContain('== Physical Execution Plan ==');
+    expect(result.stdout).toContain('"type" : "Source: trips[1]"');
+    expect(result.stdout).toContain('"type" : "stats[4]: Writer"');
     expect(result.status).toBe(0);
   });
 

@@ -241,7 +241,8 @@ public final class Runner {
     }
     if (options.validate) {
       // Planning down to the stream graph builds every source and sink (their factories validate the options).
-      set.explain(ExplainDetail.JSON_EXECUTION_PLAN);
+      String plan = set.explain(ExplainDetail.JSON_EXECUTION_PLAN);
+      if (options.printSql) System.out.println(redactor.redact(plan));
       log("validated: " + (rest.size() - inserts) + " DDL statement(s) run in the catalog, " + inserts
           + " INSERT(s) planned; not executed");
       return 0;
