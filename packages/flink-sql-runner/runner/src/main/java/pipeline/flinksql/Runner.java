@@ -26,6 +26,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.ExplainDetail;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -34,20 +35,26 @@ import org.apache.flink.table.api.TableResult;
  * Runs Flink SQL: all DDL with executeSql, then all INSERTs as one statement set, checkpointing on, and waits.
  *
  * <pre>
- * java ... pipeline.flinksql.Runner [--sql FILE]... [--params FILE.json] [--conf KEY=VALUE]... [--print-sql]
- *     [--dry-run] [--secrets-endpoint URL] [--secrets-region REGION]
+ * java ... pipeline.flinksql.Runner [--sql FILE]... [--params FILE.json | --properties FILE.json]
+ *     [--conf KEY=VALUE]... [--print-sql] [--dry-run | --validate] [--secrets-endpoint URL] [--secrets-region REGION]
  * </pre>
  *
  * <ul>
  *   <li>SQL: the {@code --sql} files in order; without any, the {@code sql/*.sql} resources of this jar by name.
  *   <li>Parameters ({@code ${name}}, see {@link SqlScript}): a JSON object from {@code --params}; without it, the
  *       Managed Service for Apache Flink runtime properties of group {@code SqlParameters} (each value parsed as a
- *       JSON literal when it is one, else taken as a string); without those, none.
+ *       JSON literal when it is one, else taken as a string); without those, none. {@code --properties} reads the
+ *       runtime properties from a file of Managed Flink's {@code application_properties.json} format (the
+ *       {@code PropertyGroups} of the application's {@code EnvironmentProperties}) instead.
  *   <li>Secrets: a parameter value may be a secret reference ({@link SecretRef}: {@code {"secretRef": "<id>",
  *       "jsonKey": "<key>"}} in the JSON file, {@code secretref:<id>[#<key>]} as a runtime property), resolved from
  *       AWS Secrets Manager before substitution ({@link SecretsManagerSource}).
  *   <li>Configuration: parallelism 1 and a 10 s checkpoint interval unless {@code --conf} or a {@code SET} says
  *       otherwise.
+ *   <li>{@code --dry-run} stops after substitution, before Flink. {@code --validate} goes as far as Flink can without
+ *       running anything: secret references are checked but not resolved (no AWS call), the DDL registers its tables
+ *       in the in-memory catalog and the INSERTs are planned ({@code explain}: columns, types, connector factories and
+ *       options), never executed.
  * </ul>
  *
  * Values of parameters are never logged: the log names parameters, and secret ones as {@code <secret:id>}. Every line
@@ -67,6 +74,9 @@ public final class Runner {
     final Map<String, String> conf = new LinkedHashMap<>();
     boolean printSql;
     boolean dryRun;
+    boolean validate;
+    /** Runtime properties file (Managed Flink's application_properties.json format); null: Managed Flink's own. */
+    Path propertiesFile;
     /** Secrets Manager endpoint / region overrides (null: system properties, then the SDK's defaults). */
     String secretsEndpoint;
     String secretsRegion;
@@ -99,6 +109,12 @@ public final class Runner {
         case "--dry-run":
           options.dryRun = true;
           break;
+        case "--validate":
+          options.validate = true;
+          break;
+        case "--properties":
+          options.propertiesFile = Paths.get(value(args, ++i, arg));
+          break;
         case "--secrets-endpoint":
           options.secretsEndpoint = value(args, ++i, arg);
           break;
@@ -108,8 +124,15 @@ public final class Runner {
         default:
           throw new IllegalArgumentException("unknown argument " + arg
               + " (usage: [--sql FILE]... [--params FILE.json] [--params-group ID] [--conf KEY=VALUE]... "
-              + "[--print-sql] [--dry-run] [--secrets-endpoint URL] [--secrets-region REGION])");
+              + "[--properties FILE.json] [--print-sql] [--dry-run] [--validate] [--secrets-endpoint URL] "
+              + "[--secrets-region REGION])");
       }
+    }
+    if (options.dryRun && options.validate) {
+      throw new IllegalArgumentException("--dry-run and --validate exclude each other");
+    }
+    if (options.paramsFile != null && options.propertiesFile != null) {
+      throw new IllegalArgumentException("--params and --properties exclude each other");
     }
     return options;
   }
@@ -151,7 +174,10 @@ public final class Runner {
     if (!params.isEmpty()) log("parameters: " + describe(params));
     long secretCount = params.values().stream().filter(v -> v instanceof SecretRef).count();
     boolean secrets = secretCount > 0;
-    if (secrets) {
+    if (secrets && options.validate) {
+      params = Secrets.checkedOnly(params);
+      log(secretCount + " secret reference(s): " + Secrets.CHECKED_ONLY + " (--validate does not read them)");
+    } else if (secrets) {
       try (SecretSource source = new SecretsManagerSource(options.secretsEndpoint, options.secretsRegion)) {
         params = Secrets.resolve(params, source, redactor);
       }
@@ -202,6 +228,7 @@ public final class Runner {
         TableEnvironment.create(EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
     StatementSet set = tEnv.createStatementSet();
     int n = 0;
+    // --validate: CREATE statements only register in the in-memory catalog; nothing is executed below.
     for (String statement : rest) {
       n++;
       if (SqlScript.kind(statement) == SqlScript.Kind.INSERT) {
@@ -211,6 +238,14 @@ public final class Runner {
         tEnv.executeSql(statement);
         log("statement " + n + ": " + summary(statement, redactor));
       }
+    }
+    if (options.validate) {
+      // Planning down to the stream graph builds every source and sink (their factories validate the options).
+      String plan = set.explain(ExplainDetail.JSON_EXECUTION_PLAN);
+      if (options.printSql) System.out.println(redactor.redact(plan));
+      log("validated: " + (rest.size() - inserts) + " DDL statement(s) run in the catalog, " + inserts
+          + " INSERT(s) planned; not executed");
+      return 0;
     }
     TableResult result = set.execute();
     JobClient job = result.getJobClient().orElseThrow(() -> new IllegalStateException("no job client"));
@@ -321,7 +356,22 @@ public final class Runner {
       }
       return fileParams((Map<String, Object>) parsed);
     }
+    if (options.propertiesFile != null) return propertiesFile(options.propertiesFile, options.paramsGroup);
     return runtimeProperties(options.paramsGroup);
+  }
+
+  /** The runtime properties of one group from a file, read by Managed Flink's own reader. */
+  static Map<String, Object> propertiesFile(Path file, String group) {
+    if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such runtime properties file");
+    Map<String, Properties> groups;
+    try {
+      groups = com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime.getApplicationProperties(
+          file.toString());
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(file + ": not runtime properties ([{\"PropertyGroupId\": ..., "
+          + "\"PropertyMap\": {...}}]): " + e.getMessage(), e);
+    }
+    return groupParams(groups, group);
   }
 
   /** JSON file values: objects are secret references ({@code {"secretRef": ..., "jsonKey": ...}}). */
@@ -348,6 +398,11 @@ public final class Runner {
     } catch (IOException | RuntimeException e) {
       return new LinkedHashMap<>();
     }
+    return groupParams(groups, group);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> groupParams(Map<String, Properties> groups, String group) {
     Map<String, Object> params = new LinkedHashMap<>();
     Properties props = groups == null ? null : groups.get(group);
     if (props == null) return params;

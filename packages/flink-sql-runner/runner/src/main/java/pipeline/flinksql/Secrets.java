@@ -15,6 +15,22 @@ import java.util.Map;
 final class Secrets {
   private Secrets() {}
 
+  /** What a secret parameter's value is under {@code --validate}, which checks references without reading them. */
+  static final String CHECKED_ONLY = "<secret ref ok>";
+
+  /**
+   * The parameters with every {@link SecretRef} (already checked for syntax when parsed) replaced by a
+   * {@link SecretValue} holding {@link #CHECKED_ONLY}: no secret is read.
+   */
+  static Map<String, Object> checkedOnly(Map<String, Object> params) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : params.entrySet()) {
+      Object value = e.getValue();
+      out.put(e.getKey(), value instanceof SecretRef ? new SecretValue((SecretRef) value, CHECKED_ONLY) : value);
+    }
+    return out;
+  }
+
   /** A secret reference that cannot be resolved (exit code 2, like other parameter errors). */
   static final class SecretException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
