@@ -113,13 +113,18 @@ function workspacePins(packages) {
   return pins;
 }
 
+/** Optional peers whose types an entry point's declarations import (installed when that entry point is checked). */
+const OPTIONAL_PEERS_TYPED_BY = new Map([['@pipeline/local-stack/internal', ['@duckdb/node-api']]]);
+
 /** Peers the app needs: every required peer, and the optional ones the checked subpaths' types import. */
 function peersToInstall(packages, pins) {
   const peers = new Map();
   for (const { pkg, specifiers } of packages) {
     for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
       const optional = pkg.peerDependenciesMeta?.[name]?.optional === true;
-      const usedBySubpath = specifiers.some((s) => s.endsWith(`/${name}`));
+      const usedBySubpath = specifiers.some(
+        (s) => s.endsWith(`/${name}`) || OPTIONAL_PEERS_TYPED_BY.get(s)?.includes(name) === true,
+      );
       if (!optional || usedBySubpath) peers.set(name, pins.get(name) ?? range);
     }
   }
@@ -132,7 +137,11 @@ function writeApp(app, packages) {
   const imports = specifiers.map((s) => `import * as ${ident(s)} from '${s}';`).join('\n');
   const body = `${imports}\n\nexport const entryPoints = { ${specifiers.map(ident).join(', ')} };\n`;
   writeFileSync(join(app, 'check.ts'), body);
-  const cjs = specifiers.filter((s) => !CJS_TYPES_EXEMPT.has(s));
+  // ESM-only packages (no `require` condition, e.g. @pipeline/java-toolchain) are checked from ESM only.
+  const esmOnly = new Set(
+    packages.filter((p) => !JSON.stringify(p.pkg.exports ?? {}).includes('"require"')).flatMap((p) => p.specifiers),
+  );
+  const cjs = specifiers.filter((s) => !CJS_TYPES_EXEMPT.has(s) && !esmOnly.has(s));
   writeFileSync(
     join(app, 'check-cjs.cts'),
     `${cjs.map((s) => `import * as ${ident(s)} from '${s}';`).join('\n')}\n\nexport const entryPoints = { ${cjs.map(ident).join(', ')} };\n`,
@@ -167,9 +176,10 @@ function writeApp(app, packages) {
     join(app, 'import-esm.mjs'),
     `for (const s of ${list}) {\n  const m = await import(s);\n  if (Object.keys(m).length === 0) throw new Error(\`\${s}: no exports from ESM\`);\n}\nconsole.log('ESM: ${specifiers.length} entry points');\n`,
   );
+  const requirable = specifiers.filter((s) => !esmOnly.has(s));
   writeFileSync(
     join(app, 'import-cjs.cjs'),
-    `for (const s of ${list}) {\n  const m = require(s);\n  if (Object.keys(m).length === 0) throw new Error(\`\${s}: no exports from CJS\`);\n}\nconsole.log('CJS: ${specifiers.length} entry points');\n`,
+    `for (const s of ${JSON.stringify(requirable)}) {\n  const m = require(s);\n  if (Object.keys(m).length === 0) throw new Error(\`\${s}: no exports from CJS\`);\n}\nconsole.log('CJS: ${requirable.length} entry points (ESM-only: ${[...esmOnly].join(', ') || 'none'})');\n`,
   );
   writeFileSync(
     join(app, 'package.json'),

@@ -7,8 +7,8 @@
  */
 export { CheckpointMismatchError } from './firehose/checkpoint.js';
 export { startFirehoseDelivery } from './firehose/delivery.js';
+export { MissingDuckDBError } from './firehose/missing-duckdb.js';
 export { ConversionError } from './firehose/openx.js';
-export { MissingDuckDBError } from './firehose/parquet-writer.js';
 export {
   DEFAULT_PREFIX,
   type FirehoseErrorOutputType,

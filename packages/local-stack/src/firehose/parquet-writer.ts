@@ -1,21 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { MissingDuckDBError } from './missing-duckdb.js';
 import type { CellValue, ConversionColumn } from './openx.js';
 
 type DuckDBModule = typeof import('@duckdb/node-api');
-
-/** `@duckdb/node-api` is an optional peer dependency: only the local Firehose delivery needs it. */
-export class MissingDuckDBError extends Error {
-  constructor(cause: unknown) {
-    super(
-      'the local Firehose delivery writes Parquet with DuckDB: install the optional peer dependency ' +
-        "'@duckdb/node-api' (npm install --save-dev @duckdb/node-api@1.5.6-r.1)",
-      { cause },
-    );
-    this.name = 'MissingDuckDBError';
-  }
-}
 
 let duckdb: Promise<DuckDBModule> | undefined;
 
