@@ -114,7 +114,10 @@ function workspacePins(packages) {
 }
 
 /** Optional peers whose types an entry point's declarations import (installed when that entry point is checked). */
-const OPTIONAL_PEERS_TYPED_BY = new Map([['@pipeline/local-stack/internal', ['@duckdb/node-api']]]);
+const OPTIONAL_PEERS_TYPED_BY = new Map([
+  ['@pipeline/local-stack/internal', ['@duckdb/node-api']],
+  ['@pipeline/cdk-constructs/testing', ['cdk-nag']],
+]);
 
 /** Peers the app needs: every required peer, and the optional ones the checked subpaths' types import. */
 function peersToInstall(packages, pins) {
