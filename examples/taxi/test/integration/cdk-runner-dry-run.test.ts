@@ -130,7 +130,7 @@ describe('the synthesized runtime properties bind the runner SQL of the applicat
     const result = validate(propertiesFile('application_properties.json'));
     expect(result.stderr).toMatch(/SQL from sql\/10-trip-stats\.sql: \d+ statement\(s\), 6 parameter\(s\)/);
     expect(result.stderr).toContain('2 secret reference(s): <secret ref ok>');
-    expect(result.stderr).toMatch(/validated: 2 DDL statement\(s\) run in the catalog, 1 INSERT\(s\) planned/);
+    expect(result.stderr).toMatch(/validated: 3 DDL statement\(s\) run in the catalog, 1 INSERT\(s\) planned/);
     expect(result.status, result.stderr).toBe(0);
   });
 
