@@ -110,6 +110,7 @@ function summarize() {
   let passed = 0;
   let failedTests = 0;
   let skipped = 0;
+  const failures = [];
   console.log('\n=== Test suites');
   for (const { dir, pkg } of packages()) {
     for (const kind of ['unit', 'integration']) {
@@ -126,8 +127,21 @@ function summarize() {
         console.log(
           `  ${pkg.name} ${kind.padEnd(11)} ${name.padEnd(52)} ${String(count).padStart(4)} tests ${seconds.toFixed(1).padStart(7)} s  ${suite.status}`,
         );
+        for (const test of suite.assertionResults ?? []) {
+          if (test.status !== 'failed') continue;
+          const reason = (test.failureMessages?.[0] ?? suite.message ?? '').split('\n').slice(0, 3).join(' | ');
+          failures.push(`  ${pkg.name} ${name} > ${test.fullName ?? test.title}\n      ${reason.slice(0, 600)}`);
+        }
+        if (suite.status === 'failed' && count === 0 && suite.message) {
+          failures.push(`  ${pkg.name} ${name}\n      ${suite.message.split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+        }
       }
     }
+  }
+  if (failures.length > 0) {
+    // printed last (with the steps) so that a log shown from its tail still names what failed and why
+    console.log('\n=== Failed tests');
+    for (const line of failures) console.log(line);
   }
   console.log('\n=== Steps');
   for (const t of timings)

@@ -5,6 +5,7 @@
 // windows and are never counted.
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { defaultStateDir, type FlinkJob, type KinesisEmulator, type OpenSearchNode } from '@pipeline/local-stack';
 import { putWatermarkHeartbeats } from '@pipeline/producer';
@@ -215,6 +216,19 @@ async function documentCount(prefix: string): Promise<number> {
   return n;
 }
 
+/** Waits until the analyses' document count is the same on three reads 1.5 s apart (the sinks flushed); resolves with it. */
+async function documentsSettled(prefix: string): Promise<number> {
+  let last = -1;
+  let same = 0;
+  for (let i = 0; i < 40 && same < 2; i++) {
+    const n = await documentCount(prefix);
+    same = n === last ? same + 1 : 0;
+    last = n;
+    if (same < 2) await sleep(1_500);
+  }
+  return last;
+}
+
 describe('the taxi analytics survive a crash and a restart from a savepoint', () => {
   const records = analyticsFixture();
   const all = batches(records);
@@ -237,9 +251,18 @@ describe('the taxi analytics survive a crash and a restart from a savepoint', ()
     jobs.push(first);
     await feed(first, 'crash', records, { until: half });
     const checkpoint = await checkpointNow(first);
+    const emittedAtCheckpoint = await sinkRecordsIn(first);
     const replayed = all[half]!.length;
     await feed(first, 'crash', records, { from: half, until: half + 1, baseline: await sourceRecordsOut(first) });
-    const docsAtKill = await documentCount('crash');
+    // Kill only once windows fired after the checkpoint and the sinks flushed them (the restored job fires them
+    // again): on a slow machine the watermark or the 1 s bulk flush can lag the source.
+    await waitUntil(
+      'windows fired after the checkpoint',
+      async () => (await sinkRecordsIn(first)) > emittedAtCheckpoint,
+      60_000,
+      first,
+    );
+    const docsAtKill = await documentsSettled('crash');
     process.kill(first.pid, 'SIGKILL');
     const exit = await first.exited;
     expect(exit.signal).toBe('SIGKILL');
