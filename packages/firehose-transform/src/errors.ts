@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from './standard-schema.js';
+import type { StandardSchemaV1 } from '@pipeline/schema';
 
 /**
  * Thrown by the handler when the event is not a Firehose transformation event (no `records` array, a record without

@@ -29,7 +29,7 @@ import {
 } from './options.js';
 import { DecodedRecord, type FirehoseRecord } from './record.js';
 import type { PartitionKeys, TransformResult } from './results.js';
-import type { StandardSchemaV1 } from './standard-schema.js';
+import type { StandardSchemaV1 } from '@pipeline/schema';
 import { type BatchSummary, type FailureKind, RESPONSE_BUDGET_REASON, TIMED_OUT_REASON } from './summary.js';
 import { describeError, isPromiseLike } from './util.js';
 import { formatIssues, type ValidatedOf, type Validator } from './validation.js';

@@ -56,7 +56,7 @@ export {
   type PartitionKeys,
   type TransformResult,
 } from './results.js';
-export type { StandardSchemaV1 } from './standard-schema.js';
+export type { StandardSchemaV1 } from '@pipeline/schema';
 export { type BatchSummary, type FailureKind, RESPONSE_BUDGET_REASON, TIMED_OUT_REASON } from './summary.js';
 export {
   formatIssue,

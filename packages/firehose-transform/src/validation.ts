@@ -1,5 +1,5 @@
 import { RecordValidationError } from './errors.js';
-import type { StandardSchemaV1 } from './standard-schema.js';
+import type { StandardSchemaV1 } from '@pipeline/schema';
 import { describeError, isPromiseLike } from './util.js';
 
 /**
