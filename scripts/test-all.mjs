@@ -133,7 +133,9 @@ function summarize() {
           failures.push(`  ${pkg.name} ${name} > ${test.fullName ?? test.title}\n      ${reason.slice(0, 600)}`);
         }
         if (suite.status === 'failed' && count === 0 && suite.message) {
-          failures.push(`  ${pkg.name} ${name}\n      ${suite.message.split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+          failures.push(
+            `  ${pkg.name} ${name}\n      ${suite.message.split('\n').slice(0, 3).join(' | ').slice(0, 600)}`,
+          );
         }
       }
     }

@@ -1,4 +1,5 @@
 import { ConfigurationError, writeEmfLine } from '@pipeline/commons';
+import type { StandardSchemaV1 } from '@pipeline/schema';
 import { CONTROL_FIELD, isControlRecord } from '@pipeline/schema';
 import { toEmf } from './emf.js';
 import {
@@ -29,7 +30,6 @@ import {
 } from './options.js';
 import { DecodedRecord, type FirehoseRecord } from './record.js';
 import type { PartitionKeys, TransformResult } from './results.js';
-import type { StandardSchemaV1 } from '@pipeline/schema';
 import { type BatchSummary, type FailureKind, RESPONSE_BUDGET_REASON, TIMED_OUT_REASON } from './summary.js';
 import { describeError, isPromiseLike } from './util.js';
 import { formatIssues, type ValidatedOf, type Validator } from './validation.js';

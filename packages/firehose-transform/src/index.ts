@@ -1,5 +1,6 @@
 /** Thrown by `firehoseTransform` for an invalid option; the message names the option and its limit. */
 export { ConfigurationError } from '@pipeline/commons';
+export type { StandardSchemaV1 } from '@pipeline/schema';
 export { type EmfOptions, toEmf } from './emf.js';
 export {
   FirehoseEventError,
@@ -56,7 +57,6 @@ export {
   type PartitionKeys,
   type TransformResult,
 } from './results.js';
-export type { StandardSchemaV1 } from '@pipeline/schema';
 export { type BatchSummary, type FailureKind, RESPONSE_BUDGET_REASON, TIMED_OUT_REASON } from './summary.js';
 export {
   formatIssue,

@@ -1,5 +1,5 @@
-import { RecordValidationError } from './errors.js';
 import type { StandardSchemaV1 } from '@pipeline/schema';
+import { RecordValidationError } from './errors.js';
 import { describeError, isPromiseLike } from './util.js';
 
 /**
