@@ -1,9 +1,9 @@
 /** Builds the taxi CDK app: packages the application jar, then the stack. Used by main.ts and the tests. */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ANALYTICS_SCRIPT, analyticsSql } from './analytics-sql.js';
 import { applicationJar } from './runner-jar.js';
 import { TaxiPipelineStack } from './taxi-stack.js';
-import { TRIP_STATS_SCRIPT, tripStatsSql } from './trip-stats-sql.js';
 
 export const STACK_NAME = 'PipelineTaxi';
 
@@ -16,7 +16,7 @@ export async function buildTaxiApp(options: BuildTaxiAppOptions = {}): Promise<{
   const { nag = true, ...props } = options;
   const app = new App(props);
   if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const jar = await applicationJar({ [TRIP_STATS_SCRIPT]: tripStatsSql.sql });
+  const jar = await applicationJar({ [ANALYTICS_SCRIPT]: analyticsSql.sql });
   const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;

@@ -1,6 +1,6 @@
 /**
- * Creates the two indices of the deployed domain with their explicit mappings, before the Flink job starts:
- * `trip-stats` (the aggregate documents, `dynamic: strict`) and `trips-raw` (trips of `tripSchema`). Authenticates
+ * Creates the dashboard's indices in the deployed domain with their explicit mappings, before the Flink job starts:
+ * one per Flink analysis (`dynamic: strict`), the raw trips (of `tripSchema`) and the run KPIs. Authenticates
  * as the domain's master user from Secrets Manager (default credentials chain and region).
  *
  *   pnpm --filter @pipeline/example-taxi exec tsx --conditions=@pipeline/source cdk/create-indices.ts \
@@ -8,10 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { toOpenSearchMapping } from '@pipeline/schema';
-import { tripSchema } from '../src/schema.js';
-import { RAW_TRIPS_INDEX, TRIP_STATS_INDEX } from './taxi-stack.js';
-import { tripStatsMapping } from './trip-stats-sql.js';
+import { dashboardMappings } from '../src/dashboard/mappings.js';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, secret: { type: 'string' } } });
 if (!values.url || !values.secret) {
@@ -22,10 +19,7 @@ const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand
 const { username, password } = JSON.parse(secret.SecretString ?? '{}') as { username: string; password: string };
 const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-for (const [index, mappings] of [
-  [TRIP_STATS_INDEX, tripStatsMapping],
-  [RAW_TRIPS_INDEX, toOpenSearchMapping(tripSchema)],
-] as const) {
+for (const [index, mappings] of Object.entries(dashboardMappings())) {
   const res = await fetch(`${values.url}/${index}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization },

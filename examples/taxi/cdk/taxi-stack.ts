@@ -1,6 +1,6 @@
 /**
  * The taxi pipeline on AWS, the same parts the example runs locally: stream → Firehose + the taxi transform →
- * Parquet/Glue; stream → Flink SQL trip statistics → OpenSearch; stream → raw-trip indexer → OpenSearch; one alarm
+ * Parquet/Glue; stream → Flink SQL taxi analytics → OpenSearch; stream → raw-trip indexer → OpenSearch; one alarm
  * topic, a dashboard and a budget.
  */
 import { fileURLToPath } from 'node:url';
@@ -17,18 +17,18 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type { Construct } from 'constructs';
+import { DASHBOARD_INDICES } from '../src/dashboard/panels.js';
 import { enrichedTripSchema } from '../src/schema.js';
-import { tripStatsSql } from './trip-stats-sql.js';
+import { analyticsFixedParameters, analyticsSql } from './analytics-sql.js';
 
-/** Index of the trip-statistics documents (Flink) and of the raw trips (indexer Lambda). */
-export const TRIP_STATS_INDEX = 'trip-stats';
-export const RAW_TRIPS_INDEX = 'trips-raw';
+/** Index of the raw trips (indexer Lambda): the one the dashboard's percentile panel reads. */
+export const RAW_TRIPS_INDEX = DASHBOARD_INDICES.rawTrips;
 
 export const TRANSFORM_ENTRY = fileURLToPath(new URL('../src/transform.ts', import.meta.url));
 export const INDEXER_ENTRY = fileURLToPath(new URL('./lambda/indexer.ts', import.meta.url));
 
 export interface TaxiPipelineStackProps extends StackProps {
-  /** The runner jar with the trip-statistics SQL inside (`applicationJar()`). */
+  /** The runner jar with the analytics SQL inside (`applicationJar()`). */
   readonly applicationJar: string;
   /** Start the Flink application on the first deploy. Default false (see the README for the command). */
   readonly startFlink?: boolean;
@@ -42,7 +42,7 @@ export class TaxiPipelineStack extends Stack {
   readonly ingest: IngestStream;
   readonly delivery: ParquetDelivery;
   readonly search: SearchDomain;
-  readonly tripStats: FlinkSqlApplication;
+  readonly analytics: FlinkSqlApplication;
   readonly indexer: RawTripIndexer;
   readonly monitoring: PipelineMonitoring;
 
@@ -79,14 +79,14 @@ export class TaxiPipelineStack extends Stack {
     });
     const secret = this.search.masterUserSecret;
 
-    this.tripStats = new FlinkSqlApplication(this, 'TripStats', {
+    this.analytics = new FlinkSqlApplication(this, 'TaxiAnalytics', {
       applicationJar: props.applicationJar,
-      sql: tripStatsSql,
+      sql: analyticsSql,
       parameters: {
         kinesisStream: stream.streamName,
         awsRegion: Aws.REGION,
         opensearchHosts: `${this.search.url}:443`,
-        opensearchIndex: TRIP_STATS_INDEX,
+        ...analyticsFixedParameters(),
         opensearchUsername: secretRef(secret.secretArn, 'username'),
         opensearchPassword: secretRef(secret.secretArn, 'password'),
       },
@@ -115,7 +115,7 @@ export class TaxiPipelineStack extends Stack {
       alarms: [
         ...this.ingest.alarms,
         ...this.delivery.alarms,
-        ...this.tripStats.alarms,
+        ...this.analytics.alarms,
         ...this.search.alarms,
         ...this.indexer.alarms,
       ],
@@ -141,8 +141,8 @@ export class TaxiPipelineStack extends Stack {
     output('GlueTable', `${this.delivery.database.databaseName}.${this.delivery.table.tableName}`, 'Athena table');
     output('OpenSearchUrl', this.search.url, 'OpenSearch domain endpoint (Dashboards at /_dashboards)');
     output('OpenSearchSecretArn', secret.secretArn, 'Master user (username, password) of the domain');
-    output('FlinkApplicationName', this.tripStats.applicationName, 'Managed Flink application');
-    output('FlinkStartCommand', this.tripStats.startCommand, 'Starts the Flink application');
+    output('FlinkApplicationName', this.analytics.applicationName, 'Managed Flink application');
+    output('FlinkStartCommand', this.analytics.startCommand, 'Starts the Flink application');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'Every alarm of the pipeline');
   }
 }

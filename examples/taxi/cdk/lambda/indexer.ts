@@ -1,5 +1,5 @@
 /**
- * The raw-trip indexer Lambda: Kinesis records → trips validated against `tripSchema` → the `trips-raw` index,
+ * The raw-trip indexer Lambda: Kinesis records → trips validated against `tripSchema` → the `taxi-trips` index,
  * through `@pipeline/opensearch-sink`'s Kinesis consumer (partial batch responses, replay-safe ids). Authenticates
  * with the domain's fine-grained access control master user, read once per container from Secrets Manager.
  *

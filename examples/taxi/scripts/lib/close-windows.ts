@@ -13,11 +13,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TRIP_OUT_OF_ORDERNESS_SECONDS } from '../../src/pipeline.js';
 import { tripSchema } from '../../src/schema.js';
 
-const MINUTE = 60_000;
+const DAY = 86_400_000;
 
-/** The event time that closes the window of `lastPickup`: its end plus the out-of-orderness bound and a second. */
+/**
+ * The event time that closes every window holding `lastPickup`: the end of its UTC day (the longest window, the day's
+ * running total, ends there; the 1-, 5- and 15-minute windows end before) plus the out-of-orderness bound and a second.
+ */
 export function closingEventTime(lastPickup: number): number {
-  return (Math.floor(lastPickup / MINUTE) + 1) * MINUTE + (TRIP_OUT_OF_ORDERNESS_SECONDS + 1) * 1000;
+  return (Math.floor(lastPickup / DAY) + 1) * DAY + (TRIP_OUT_OF_ORDERNESS_SECONDS + 1) * 1000;
 }
 
 /** Puts one watermark heartbeat per open shard of `stream` at the closing time of `lastPickup`. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { writeParamsFile } from '@pipeline/flink-sql';
 import { packageApplicationJar, RUNNER_MAIN_CLASS } from '@pipeline/flink-sql-runner';
 import { defaultStateDir, type FlinkJob, type LocalStack, startFlinkJob, startStack } from '@pipeline/local-stack';
-import { type Analysis, type EngineEndpoints, mergedParameters } from './analyses.js';
+import type { AnalyticsJob, EngineEndpoints } from './analyses.js';
 
 export const STREAM = 'trips';
 
@@ -44,19 +44,12 @@ export async function createIndex(url: string, index: string, mappings: unknown)
   if (!res.ok) throw new Error(`creating index ${index}: ${res.status} ${await res.text()}`);
 }
 
-/** Every analysis in one application jar and one Flink job (parallelism 1), reading the stream from TRIM_HORIZON. */
-export async function startAnalysesJob(
-  dir: string,
-  analyses: readonly Analysis[],
-  endpoints: EngineEndpoints,
-): Promise<FlinkJob> {
-  for (const analysis of analyses) await createIndex(endpoints.opensearchUrl, analysis.index, analysis.mapping);
-  const appJar = await packageApplicationJar({
-    sql: Object.fromEntries(analyses.map((a) => [a.sqlFile, a.sql])),
-    out: path.join(dir, 'app.jar'),
-  });
+/** The analytics job in one application jar and one Flink job (parallelism 1), its indexes created first. */
+export async function startAnalyticsJob(dir: string, job: AnalyticsJob, endpoints: EngineEndpoints): Promise<FlinkJob> {
+  for (const analysis of job.analyses) await createIndex(endpoints.opensearchUrl, analysis.index, analysis.mapping);
+  const appJar = await packageApplicationJar({ sql: { [job.sqlFile]: job.sql }, out: path.join(dir, 'app.jar') });
   const paramsFile = path.join(dir, 'params.json');
-  writeParamsFile(paramsFile, mergedParameters(analyses, endpoints));
+  writeParamsFile(paramsFile, job.parameters(endpoints));
   return startFlinkJob({
     jar: appJar,
     mainClass: RUNNER_MAIN_CLASS,

@@ -108,6 +108,11 @@ function relativelyClose(a: number, b: number, tolerance = 1e-9): boolean {
 
 const keyOf = (doc: Record<string, unknown>, fields: readonly string[]) => fields.map((f) => String(doc[f])).join('_');
 
+/** How many documents the oracle of `analysis` computes. */
+export function expectedDocuments(duck: DuckDBConnection, analysis: Analysis): Promise<number> {
+  return scalar(duck, `SELECT count(*)::BIGINT FROM (${analysis.oracleSql})`);
+}
+
 /** The documents of one analysis in OpenSearch against its DuckDB oracle over the Parquet rows. */
 export async function reconcileAnalysis(duck: DuckDBConnection, client: Client, analysis: Analysis): Promise<Check> {
   const oracle = new Map<string, Record<string, unknown>>();

@@ -1,16 +1,13 @@
 /**
- * The mappings of the indices the dashboard reads: the raw trips (from the trip schema), the Flink trip statistics
- * (the template's sink mapping), the run's KPI documents, and — until the Flink SQL templates for them land — the
- * document shapes the hotspot, airport and running-total panels expect.
+ * The mappings of the indices the dashboard reads: the raw trips (from the trip schema), the Flink analyses (each
+ * template's sink mapping) and the run's KPI documents.
  */
 import { type OpenSearchMapping, toOpenSearchMapping } from '@pipeline/schema';
-import { tripStatsJob } from '../pipeline.js';
+import { TAXI_ANALYTICS_INDICES, taxiAnalytics } from '../analytics.js';
 import { tripSchema } from '../schema.js';
 import { DASHBOARD_INDICES } from './panels.js';
 
 const date = { type: 'date', format: 'strict_date_optional_time||epoch_millis' } as const;
-/** The window bounds every Flink aggregate document carries. */
-const windowBounds = { windowStart: date, windowEnd: date } as const;
 
 /** One KPI document of a run (written every few seconds by scripts/run.ts). */
 export interface RunMetricsDocument {
@@ -38,46 +35,16 @@ export const RUN_METRICS_MAPPING: OpenSearchMapping = {
   },
 };
 
-/**
- * Expected documents of the templates not in this worktree yet (align with the Flink SQL templates at merge):
- * hotspots per grid cell and window, airports per airport and 15-minute window, the day's running total per minute.
- */
-export const EXPECTED_TEMPLATE_MAPPINGS: Record<string, OpenSearchMapping> = {
-  [DASHBOARD_INDICES.hotspots]: {
-    dynamic: 'strict',
-    properties: {
-      ...windowBounds,
-      cellId: { type: 'keyword' },
-      centerLat: { type: 'double' },
-      centerLon: { type: 'double' },
-      trips: { type: 'long' },
-    },
-  },
-  [DASHBOARD_INDICES.airports]: {
-    dynamic: 'strict',
-    properties: {
-      ...windowBounds,
-      airport: { type: 'keyword' },
-      trips: { type: 'long' },
-      avgDurationSeconds: { type: 'double' },
-    },
-  },
-  [DASHBOARD_INDICES.runningTotal]: {
-    dynamic: 'strict',
-    properties: {
-      ...windowBounds,
-      day: { type: 'keyword' },
-      tripsSoFar: { type: 'long' },
-    },
-  },
-};
-
 /** Every dashboard index's mapping. */
 export function dashboardMappings(): Record<string, OpenSearchMapping> {
   return {
-    [DASHBOARD_INDICES.tripStats]: tripStatsJob({ local: true }).mapping,
+    ...Object.fromEntries(
+      Object.values(taxiAnalytics({ local: true }).analyses).map((a) => [
+        TAXI_ANALYTICS_INDICES[a.name],
+        a.mapping ?? {},
+      ]),
+    ),
     [DASHBOARD_INDICES.rawTrips]: toOpenSearchMapping(tripSchema),
     [DASHBOARD_INDICES.runMetrics]: RUN_METRICS_MAPPING,
-    ...EXPECTED_TEMPLATE_MAPPINGS,
   };
 }

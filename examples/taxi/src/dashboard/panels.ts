@@ -4,19 +4,20 @@
  * same specs render on the example's local page (src/dashboard/server.ts answers the queries, paging composite
  * aggregations to the end) and are exported unchanged as saved objects (src/dashboard/saved-objects.ts).
  */
+import { TAXI_ANALYTICS_INDICES } from '../analytics.js';
 
 /** Indices the panels read and the fields they use. */
 export const DASHBOARD_INDICES = {
-  /** Flink `trip-stats`: 1-minute windows per vendor. */
-  tripStats: 'trip-stats',
+  /** Flink vendorStats: 1-minute windows per vendor. */
+  tripStats: TAXI_ANALYTICS_INDICES.vendorStats,
   /** Every trip, written by @pipeline/opensearch-sink's Kinesis consumer. */
   rawTrips: 'taxi-trips',
-  /** Flink pickup hotspots (expected template): trips per grid cell per window. */
-  hotspots: 'trip-hotspots',
-  /** Flink airport trips (expected template): per airport per 15-minute window. */
-  airports: 'trip-airports',
-  /** Flink running total of the day (expected template): one document per minute. */
-  runningTotal: 'trip-running-total',
+  /** Flink pickupHotspots: the top-10 grid cells per 5-minute window. */
+  hotspots: TAXI_ANALYTICS_INDICES.pickupHotspots,
+  /** Flink airportTrips: per airport per 15-minute window. */
+  airports: TAXI_ANALYTICS_INDICES.airportTrips,
+  /** Flink dayTotals: the day's running total, one document per minute. */
+  runningTotal: TAXI_ANALYTICS_INDICES.dayTotals,
   /** Written by the example's run every few seconds: producer and pipeline KPIs. */
   runMetrics: 'taxi-run-metrics',
 } as const;
@@ -186,18 +187,18 @@ export const PANELS: readonly Panel[] = [
   ),
   panel(
     'hotspots',
-    'Pickup hotspots: top 10 cells',
+    'Pickup hotspots: top 10 cells (sum of the 5-minute top 10s)',
     { x: 0, y: 24, w: 16, h: 14 },
     DASHBOARD_INDICES.hotspots,
     {
       size: 0,
       aggs: {
         cells: {
-          terms: { field: 'cellId', size: 10, order: { trips: 'desc' } },
+          terms: { field: 'cellId', size: 10, order: [{ pickups: 'desc' }, { _key: 'asc' }] },
           aggs: {
-            trips: { sum: { field: 'trips' } },
-            lat: { avg: { field: 'centerLat' } },
-            lon: { avg: { field: 'centerLon' } },
+            pickups: { sum: { field: 'pickups' } },
+            lat: { avg: { field: 'cellCenterLat' } },
+            lon: { avg: { field: 'cellCenterLon' } },
           },
         },
       },
@@ -209,10 +210,10 @@ export const PANELS: readonly Panel[] = [
       encoding: {
         x: { field: 'lon.value', type: 'quantitative', title: 'longitude', scale: { zero: false } },
         y: { field: 'lat.value', type: 'quantitative', title: 'latitude', scale: { zero: false } },
-        size: { field: 'trips.value', type: 'quantitative', title: 'trips' },
+        size: { field: 'pickups.value', type: 'quantitative', title: 'pickups' },
         tooltip: [
           { field: 'key', type: 'nominal', title: 'cell' },
-          { field: 'trips.value', type: 'quantitative', title: 'trips' },
+          { field: 'pickups.value', type: 'quantitative', title: 'pickups' },
         ],
       },
     },
@@ -230,7 +231,7 @@ export const PANELS: readonly Panel[] = [
       height: 260,
       mark: 'bar',
       encoding: {
-        x: { field: 'key.windowStart', type: 'temporal', title: '15-minute window (UTC)', scale: utc },
+        x: { field: 'key.windowStart', type: 'ordinal', timeUnit: 'utchoursminutes', title: '15-minute window (UTC)' },
         y: { field: 'trips.value', type: 'quantitative', title: 'trips' },
         color: { field: 'key.airport', type: 'nominal', title: 'airport' },
       },
@@ -241,13 +242,21 @@ export const PANELS: readonly Panel[] = [
     "The day's running total",
     { x: 32, y: 24, w: 16, h: 14 },
     DASHBOARD_INDICES.runningTotal,
-    compositeOf([termsSource('windowStart', 'windowStart')], { total: { max: { field: 'tripsSoFar' } } }),
+    compositeOf([termsSource('windowEnd', 'windowEnd')], { total: { max: { field: 'trips' } } }),
     'aggregations.buckets.buckets',
     {
       height: 260,
+      // Each day up to the minute its total stopped growing: the windows after a day's last trip repeat its total.
+      transform: [
+        { calculate: 'floor((datum.key.windowEnd - 1) / 86400000)', as: 'day' },
+        { joinaggregate: [{ op: 'max', field: 'total.value', as: 'dayTotal' }], groupby: ['day'] },
+        { calculate: 'datum.total.value === datum.dayTotal ? datum.key.windowEnd : null', as: 'reached' },
+        { joinaggregate: [{ op: 'min', field: 'reached', as: 'dayReached' }], groupby: ['day'] },
+        { filter: 'datum.key.windowEnd <= datum.dayReached' },
+      ],
       mark: 'area',
       encoding: {
-        x: { field: 'key.windowStart', type: 'temporal', title: 'minute (UTC)', scale: utc },
+        x: { field: 'key.windowEnd', type: 'temporal', title: 'minute (UTC)', scale: utc },
         y: { field: 'total.value', type: 'quantitative', title: 'trips so far today' },
       },
     },

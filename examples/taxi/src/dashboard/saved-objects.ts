@@ -10,7 +10,7 @@ const TIME_FIELDS: Record<string, string> = {
   [DASHBOARD_INDICES.rawTrips]: 'pickupDate',
   [DASHBOARD_INDICES.hotspots]: 'windowStart',
   [DASHBOARD_INDICES.airports]: 'windowStart',
-  [DASHBOARD_INDICES.runningTotal]: 'windowStart',
+  [DASHBOARD_INDICES.runningTotal]: 'windowEnd',
   [DASHBOARD_INDICES.runMetrics]: 'at',
 };
 

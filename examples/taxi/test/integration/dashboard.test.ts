@@ -8,15 +8,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { Client } from '@opensearch-project/opensearch';
+import { AIRPORTS, NYC_AIRPORT_BOXES } from '@pipeline/flink-sql';
 import { ensureRunnerJar } from '@pipeline/flink-sql-runner';
 import { defaultStateDir, type FlinkJob, LOCAL_CREDENTIALS } from '@pipeline/local-stack';
 import { parseTimestamp } from '@pipeline/schema';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ANALYSES } from '../../scripts/lib/analyses.js';
+import { ANALYTICS } from '../../scripts/lib/analyses.js';
 import { closeLastWindows } from '../../scripts/lib/close-windows.js';
-import { startAnalysesJob } from '../../scripts/lib/engines.js';
+import { startAnalyticsJob } from '../../scripts/lib/engines.js';
 import { countDocuments } from '../../scripts/lib/opensearch.js';
 import { createProducer, newPutCounters, putTrips } from '../../scripts/lib/produce.js';
 import { RAW_TRIPS_INDEX, type RawTripsLeg, startRawTripsLeg } from '../../scripts/lib/raw-trips-leg.js';
@@ -85,7 +86,7 @@ if (!hasChromium) {
 
       await ensureRunnerJar();
       const endpoints = { kinesisStream: STREAM, kinesisEndpoint: endpoint, awsRegion: region, opensearchUrl };
-      job = await startAnalysesJob(dir, ANALYSES, endpoints);
+      job = await startAnalyticsJob(dir, ANALYTICS, endpoints);
       raw = await startRawTripsLeg(dir, endpoint, STREAM, opensearchUrl, (m) => console.warn(m));
       const metrics = await RunMetrics.create(client, opensearchUrl);
 
@@ -104,11 +105,18 @@ if (!hasChromium) {
       await producer.close();
       await closeLastWindows(endpoint, region, STREAM, counters.lastPickup!);
 
-      // The data is complete when every window and every trip is indexed (the heartbeats never are).
+      // The data is complete when every window of every analysis and every trip is indexed (the heartbeats never are).
+      const want = expectations(trips);
+      const targets: Array<[string, number]> = [
+        [DASHBOARD_INDICES.tripStats, counters.windows.size],
+        [RAW_TRIPS_INDEX, trips.length],
+        [DASHBOARD_INDICES.hotspots, want.hotspotDocuments],
+        [DASHBOARD_INDICES.airports, want.airports.size],
+        [DASHBOARD_INDICES.runningTotal, want.runningTotal.size],
+      ];
       for (;;) {
-        const windows = await countDocuments(client, DASHBOARD_INDICES.tripStats);
-        const rawDocs = await countDocuments(client, RAW_TRIPS_INDEX);
-        if (windows >= counters.windows.size && rawDocs >= trips.length) break;
+        const counts = await Promise.all(targets.map(([index]) => countDocuments(client, index)));
+        if (counts.every((count, i) => count >= targets[i]![1])) break;
         if (!job.running) throw new Error(`the Flink job exited:\n${job.logTail(40)}`);
         await sleep(500);
       }
@@ -189,11 +197,23 @@ if (!hasChromium) {
       }
       // The raw-trip percentiles: one bucket per pickup minute (the heartbeats that closed the windows are never indexed).
       expect(rendered['p95-duration']!.rows.length).toBe(perMinute.size);
-      // The templates not deployed here show "no data yet".
-      for (const id of ['hotspots', 'airports', 'running-total']) {
-        expect(rendered[id]!.rows, id).toEqual([]);
-        expect(rendered[id]!.status, id).toBe('no data yet');
-      }
+      const airports = new Map(
+        rendered.airports!.rows.map((r) => {
+          const key = r.key as { windowStart: number; airport: string };
+          return [`${key.windowStart}|${key.airport}`, (r.trips as { value: number }).value];
+        }),
+      );
+      expect(airports).toEqual(want.airports);
+      expect(want.airports.size).toBeGreaterThan(0);
+      const running = new Map(
+        rendered['running-total']!.rows.map((r) => [
+          (r.key as { windowEnd: number }).windowEnd,
+          (r.total as { value: number }).value,
+        ]),
+      );
+      expect(running).toEqual(want.runningTotal);
+      const cells = rendered.hotspots!.rows.map((r) => [r.key, (r.pickups as { value: number }).value]);
+      expect(cells).toEqual(want.hotspots);
       const kpi = rendered.kpis!.rows[0] as { _source: { tripsPut: number; tripsLast15Minutes: number } };
       expect(kpi._source.tripsPut).toBe(trips.length);
       const last = counters.lastPickup!;
@@ -203,6 +223,57 @@ if (!hasChromium) {
       console.log(`dashboard screenshot: ${screenshot}`);
     });
   });
+}
+
+/**
+ * What the airport, running-total and hotspot panels must show, computed from the trips alone: trips per airport and
+ * 15-minute window (the pickup's airport, else the dropoff's); the day's trips before each minute end up to the end
+ * of the day (the closing heartbeat passes it); the ten cells with the most pickups summed over each 5-minute window's
+ * top 10 (ties: more pickups first, then the cell indices; the panel breaks ties of the sums by cell id).
+ */
+function expectations(trips: readonly Trip[]) {
+  const inBox = (lon: number, lat: number, code: (typeof AIRPORTS)[number]['code']) => {
+    const b = NYC_AIRPORT_BOXES[code];
+    return lon >= b.west && lon <= b.east && lat >= b.south && lat <= b.north;
+  };
+  const airports = new Map<string, number>();
+  const windows = new Map<number, Map<string, { lat: number; lon: number; pickups: number }>>();
+  const pickups = trips.map((t) => parseTimestamp(t.pickupDate)).sort((a, b) => a - b);
+  trips.forEach((t) => {
+    const at = parseTimestamp(t.pickupDate);
+    const airport =
+      AIRPORTS.find((a) => inBox(t.pickupLongitude, t.pickupLatitude, a.code)) ??
+      AIRPORTS.find((a) => inBox(t.dropoffLongitude, t.dropoffLatitude, a.code));
+    if (airport !== undefined) {
+      const key = `${Math.floor(at / (15 * MINUTE)) * 15 * MINUTE}|${airport.code}`;
+      airports.set(key, (airports.get(key) ?? 0) + 1);
+    }
+    const window = Math.floor(at / (5 * MINUTE)) * 5 * MINUTE;
+    const lat = Math.floor(t.pickupLatitude / 0.01);
+    const lon = Math.floor(t.pickupLongitude / 0.01);
+    const cells = windows.get(window) ?? new Map();
+    const cell = cells.get(`${lat}_${lon}`) ?? { lat, lon, pickups: 0 };
+    cell.pickups++;
+    cells.set(`${lat}_${lon}`, cell);
+    windows.set(window, cells);
+  });
+  const sums = new Map<string, number>();
+  let hotspotDocuments = 0;
+  for (const cells of windows.values()) {
+    const top = [...cells.entries()]
+      .sort(([, a], [, b]) => b.pickups - a.pickups || a.lat - b.lat || a.lon - b.lon)
+      .slice(0, 10);
+    hotspotDocuments += top.length;
+    for (const [id, cell] of top) sums.set(id, (sums.get(id) ?? 0) + cell.pickups);
+  }
+  const hotspots = [...sums.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).slice(0, 10);
+  const runningTotal = new Map<number, number>();
+  const day = Math.floor(pickups[0]! / (1440 * MINUTE)) * 1440 * MINUTE;
+  for (let end = day + MINUTE; end <= day + 1440 * MINUTE; end += MINUTE) {
+    const before = pickups.filter((p) => p < end).length;
+    if (before > 0) runningTotal.set(end, before);
+  }
+  return { airports, hotspots, hotspotDocuments, runningTotal };
 }
 
 /** Vega adds a `Symbol(vega_id)` to each row; compare the plain data. */

@@ -16,13 +16,13 @@ import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANALYTICS_SCRIPT, analyticsSql } from '../../cdk/analytics-sql.js';
 import { buildTaxiApp } from '../../cdk/app.js';
 // Type-only: keeps the Lambda entry and the scripts under this package's typecheck (erased at run time).
 import type * as createIndices from '../../cdk/create-indices.js';
 import type * as indexerEntry from '../../cdk/lambda/indexer.js';
 import type * as produce from '../../cdk/produce.js';
 import type { TaxiPipelineStack } from '../../cdk/taxi-stack.js';
-import { TRIP_STATS_SCRIPT, tripStatsSql } from '../../cdk/trip-stats-sql.js';
 import { generateTrips } from '../../src/generator.js';
 import { enrichedTripSchema } from '../../src/schema.js';
 
@@ -136,7 +136,7 @@ describe('taxi stack: what it deploys', () => {
     });
   });
 
-  it('runs the trip-statistics SQL on Flink 1.20 with its parameters as runtime properties and secrets by reference', () => {
+  it('runs the taxi analytics SQL on Flink 1.20 with its parameters as runtime properties and secrets by reference', () => {
     const [[, flink]] = resources('AWS::KinesisAnalyticsV2::Application') as unknown as [
       [string, { Properties: FlinkProps }],
     ];
@@ -151,8 +151,10 @@ describe('taxi stack: what it deploys', () => {
     const group = config.EnvironmentProperties
       .PropertyGroups[0] as FlinkProps['ApplicationConfiguration']['EnvironmentProperties']['PropertyGroups'][number];
     expect(group.PropertyGroupId).toBe('SqlParameters');
-    expect(Object.keys(group.PropertyMap).sort()).toEqual(Object.keys(tripStatsSql.parameters).sort());
-    expect(group.PropertyMap.opensearchIndex).toBe('trip-stats');
+    expect(Object.keys(group.PropertyMap).sort()).toEqual(Object.keys(analyticsSql.parameters).sort());
+    expect(group.PropertyMap.vendorStatsIndex).toBe('trip-stats');
+    expect(group.PropertyMap.dayTotalsIndex).toBe('trip-running-total');
+    expect(group.PropertyMap.jfkWest).toBe('-73.8352');
     expect(JSON.stringify(group.PropertyMap.opensearchPassword)).toContain('secretref:');
     expect(JSON.stringify(group.PropertyMap.opensearchPassword)).toContain('#password');
   });
@@ -183,18 +185,14 @@ describe('taxi stack: what it deploys', () => {
 export type ScriptModules = [typeof createIndices, typeof produce];
 
 describe('the application jar and its runtime properties bind the same SQL', () => {
-  it('the jar staged in cdk.out carries the trip-statistics script', () => {
+  it('the jar staged in cdk.out carries the analytics script', () => {
     const jar = fs.readdirSync(assembly.directory).find((f) => f.endsWith('.jar'));
     expect(jar).toBeDefined();
-    const script = spawnSync(
-      'unzip',
-      ['-p', path.join(assembly.directory, jar as string), `sql/${TRIP_STATS_SCRIPT}`],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const script = spawnSync('unzip', ['-p', path.join(assembly.directory, jar as string), `sql/${ANALYTICS_SCRIPT}`], {
+      encoding: 'utf8',
+    });
     expect(script.status, script.stderr).toBe(0);
-    expect(script.stdout).toBe(tripStatsSql.sql);
+    expect(script.stdout).toBe(analyticsSql.sql);
   });
 
   it('the synthesized SqlParameters bind every placeholder of that script, secrets as references', () => {
@@ -209,9 +207,11 @@ describe('the application jar and its runtime properties bind the same SQL', () 
         return [name, text.includes(SECRET_REF_PROPERTY_PREFIX) ? { secretRef: `arn:${name}` } : text];
       }),
     );
-    const bound = substituteParameters(tripStatsSql.sql, values);
+    const bound = substituteParameters(analyticsSql.sql, values);
     expect(bound).toContain("'connector' = 'opensearch-2'");
-    expect(bound).toContain("'index' = 'trip-stats'");
+    for (const index of ['trip-stats', 'trip-trend', 'trip-hotspots', 'trip-airports', 'trip-running-total']) {
+      expect(bound).toContain(`'index' = '${index}'`);
+    }
     expect(bound).toContain('<secret:arn:opensearchPassword>');
   });
 });
@@ -295,7 +295,7 @@ describe('bundled Lambda assets from cdk.out answer real-shaped events', () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       OPENSEARCH_URL: url,
-      OPENSEARCH_INDEX: 'trips-raw',
+      OPENSEARCH_INDEX: 'taxi-trips',
       OPENSEARCH_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:os-AbCdEf',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
       AWS_REGION: 'eu-west-1',

@@ -56,9 +56,12 @@ describe('npm start options', () => {
 });
 
 describe('run helpers', () => {
-  it('the closing heartbeat lies past the last window and the out-of-orderness bound', () => {
+  it('the closing heartbeat lies past the end of the last day (the running total) and the out-of-orderness bound', () => {
     expect(new Date(closingEventTime(Date.parse('2024-01-01T10:00:30Z'))).toISOString()).toBe(
-      '2024-01-01T10:01:06.000Z',
+      '2024-01-02T00:00:06.000Z',
+    );
+    expect(new Date(closingEventTime(Date.parse('2024-01-01T23:59:59.999Z'))).toISOString()).toBe(
+      '2024-01-02T00:00:06.000Z',
     );
   });
 
