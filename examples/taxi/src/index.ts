@@ -1,3 +1,4 @@
+export { TAXI_ANALYTICS_INDICES, type TaxiAnalyticsOptions, taxiAnalytics } from './analytics.js';
 export {
   parseTripCsv,
   parseTripCsvFile,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { buildIfStale, readClasspathFile, readJarManifest, runMaven, withLock } from '@pipeline/java-toolchain';
 import { logTail, readLivePid, spawnChild } from '../internal/child.js';
 import { freePort } from '../internal/ports.js';
@@ -157,7 +158,8 @@ export interface StartFlinkJobOptions {
   restPort?: number;
   /**
    * Flink configuration laid over the job's own (these win), e.g. `{ 'parallelism.default': 1 }`. `rest.port`,
-   * `rest.bind-port` and the bind addresses are set by the launcher and refused here.
+   * `rest.bind-port` and the bind addresses are set by the launcher and refused here. `state.checkpoints.dir`
+   * defaults to `<stateDir>/flink/<name>/checkpoints` (checkpoints on disk, not in the JobManager's 5 MB memory).
    */
   flinkConf?: Record<string, FlinkConfValue>;
   /** Extra JVM options, after the defaults. */
@@ -289,6 +291,9 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
     'jobmanager.rpc.address': '127.0.0.1',
     'taskmanager.bind-host': '127.0.0.1',
     'taskmanager.host': '127.0.0.1',
+    // Checkpoints on disk: Flink's default JobManager storage refuses state over 5 MB, and a job whose state outgrows
+    // it fails every checkpoint and restarts from the start, again and again.
+    'state.checkpoints.dir': pathToFileURL(path.resolve(dir, 'checkpoints')).href,
   };
   for (const [key, value] of Object.entries(options.flinkConf ?? {})) conf[key] = String(value);
   if (options.restoreFrom !== undefined) conf['execution.savepoint.path'] = options.restoreFrom;
