@@ -31,7 +31,7 @@ describe('KinesisProducer: every put settles', () => {
   it('backlog: 100,000 puts at once with 30% of entries throttled', async () => {
     const kinesis = throttledKinesis(4, 0.3);
     const producer = producerFor(kinesis, { recordTtl: 10_000 });
-    const watchdog = new SettlementWatchdog(20_000);
+    const watchdog = new SettlementWatchdog(5000);
     for (let i = 0; i < 100_000; i++) watchdog.track(producer.put({ partitionKey: `k-${i}`, data: `record ${i}` }));
     const codes = await watchdog.allSettled();
     expect(watchdog.settled).toBe(100_000);
@@ -43,7 +43,7 @@ describe('KinesisProducer: every put settles', () => {
     const kinesis = throttledKinesis(2, 0.3);
     kinesis.hooks.latencyMs = 50;
     const producer = producerFor(kinesis, { recordTtl: 300, maxOutstandingRecords: 2000 });
-    const watchdog = new SettlementWatchdog(20_000);
+    const watchdog = new SettlementWatchdog(5000);
     for (let i = 0; i < 50_000; i++) watchdog.track(producer.put({ partitionKey: `k-${i}`, data: `record ${i}` }));
     const codes = await watchdog.allSettled();
     expect(watchdog.settled).toBe(50_000);
@@ -56,10 +56,7 @@ describe('KinesisProducer: every put settles', () => {
     const kinesis = throttledKinesis(2, 0.3);
     kinesis.hooks.latencyMs = 20;
     const producer = producerFor(kinesis);
-    const watchdog = new SettlementWatchdog(20_000);
-    // Ready first (shard map loaded): a close deadline that falls during initialization once left puts unsettled
-    // under heavy load (not reproduced alone; followed up separately).
-    await producer.put({ partitionKey: 'warm-up', data: 'warm-up' });
+    const watchdog = new SettlementWatchdog(5000);
     for (let i = 0; i < 50_000; i++) watchdog.track(producer.put({ partitionKey: `k-${i}`, data: `record ${i}` }));
     const closed = producer.close({ deadline: Date.now() + 300 });
     for (let i = 0; i < 100; i++) watchdog.track(producer.put({ partitionKey: `late-${i}`, data: 'late' }));
