@@ -26,6 +26,7 @@ export class Admission implements CapacityHolder {
   private readonly capacityWaiters: Array<() => void> = [];
   private admitting = false;
   private admitAgain = false;
+  private isShut = false;
 
   constructor(
     private readonly options: AdmissionOptions,
@@ -94,6 +95,10 @@ export class Admission implements CapacityHolder {
 
   /** Takes a valid record: admits it now if `open` and nothing waits before it, else queues it. */
   offer(record: PendingRecord, open: boolean): void {
+    if (this.isShut) {
+      this.settlement.fail(record, 'ProducerClosed', 'the producer is closed');
+      return;
+    }
     if (!open || this.head < this.queue.length) {
       this.queue.push(record);
       if (open) this.admitWaiting();
@@ -110,6 +115,7 @@ export class Admission implements CapacityHolder {
 
   /** Admits queued records in order while capacity allows (one loop; a nested call asks for another pass). */
   admitWaiting(): void {
+    if (this.isShut) return;
     if (this.admitting) {
       this.admitAgain = true;
       return;
@@ -142,6 +148,14 @@ export class Admission implements CapacityHolder {
     const queued = this.queue.splice(this.head);
     this.queue.length = 0;
     this.head = 0;
+    return queued;
+  }
+
+  /** Admits nothing more (close at its deadline): takes every queued record out and wakes capacity waiters. */
+  shut(): PendingRecord[] {
+    this.isShut = true;
+    const queued = this.takeQueued();
+    this.wakeWaiters();
     return queued;
   }
 

@@ -231,7 +231,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
       const result = await this.flush(options);
       this.state = 'closed';
       if (!result.complete) this.abandonAll();
-      if (this.timer) clearTimeout(this.timer);
+      this.clearTimer();
       for (const interval of this.intervals) clearInterval(interval);
       this.admission.wakeWaiters();
       if (this.sender.inFlight === 0) this.api.destroy();
@@ -412,7 +412,7 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     if (this.urgent && (aggregatorDue !== undefined || collectorDue !== undefined)) next = now;
     if (next === Number.POSITIVE_INFINITY) return;
     if (this.timer && next >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
     this.timerAt = next;
     this.timer = setTimeout(
       () => {
@@ -426,15 +426,25 @@ export class KinesisProducer extends EventEmitter<KinesisProducerEvents> {
     // Every record settles within recordTtl, so it never holds the process open for longer.
   }
 
-  /** After a close deadline: every record still held fails with `ProducerClosed`. */
+  /** Forgets the pump timer: a cleared timer left in `timer` would make `armTimer` think a pump is still due. */
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * After a close deadline: every record still held fails with `ProducerClosed`. Admission is shut first: failing a
+   * held record releases capacity, which would otherwise admit a queued record into a stage already emptied.
+   */
   private abandonAll(): void {
     const message = 'the producer closed at its deadline before the record was accepted';
     const fail = (record: PendingRecord, why = message) => this.settlement.fail(record, 'ProducerClosed', why);
+    for (const r of this.admission.shut()) fail(r);
     for (const record of this.aggregator.drain()) fail(record);
     for (const kr of this.limiter.takeAll()) for (const r of kr.records) fail(r);
     for (const kr of this.collector.takeAll()) for (const r of kr.records) fail(r);
     for (const r of this.retrier.takeWaiting()) fail(r);
-    for (const r of this.admission.takeQueued()) fail(r);
     for (const r of this.sender.inFlightRecords()) fail(r, `${message} (still in flight: it may be delivered)`);
   }
 }

@@ -67,4 +67,21 @@ describe('KinesisProducer: every put settles', () => {
     expect(codes.ProducerClosed).toBeGreaterThan(100);
     for (const code of Object.keys(codes)) expect(['ok', 'Expired', 'ProducerClosed']).toContain(code);
   }, 120_000);
+
+  it('close: a deadline in the middle of a backlog on a ready producer settles every put', async () => {
+    const kinesis = throttledKinesis(2, 0.3);
+    kinesis.hooks.latencyMs = 20;
+    const producer = producerFor(kinesis);
+    await producer.put({ partitionKey: 'warm-up', data: 'ready' });
+    const watchdog = new SettlementWatchdog(5000);
+    for (let i = 0; i < 50_000; i++) watchdog.track(producer.put({ partitionKey: `k-${i}`, data: `record ${i}` }));
+    const closed = producer.close({ deadline: Date.now() + 300 });
+    for (let i = 0; i < 100; i++) watchdog.track(producer.put({ partitionKey: `late-${i}`, data: 'late' }));
+    const codes = await watchdog.allSettled();
+    const result = await closed;
+    expect(watchdog.settled).toBe(50_100);
+    expect(result.complete).toBe(false);
+    expect(codes.ProducerClosed).toBeGreaterThan(100);
+    for (const code of Object.keys(codes)) expect(['ok', 'Expired', 'ProducerClosed']).toContain(code);
+  }, 120_000);
 });
