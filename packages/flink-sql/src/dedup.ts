@@ -1,7 +1,8 @@
 /**
  * Deduplication by key: producers retry (at-least-once), so one record can arrive twice. A view keeps the first row
  * per key in event-time order (`ROW_NUMBER() OVER (PARTITION BY key ORDER BY eventTime) = 1`); a copy with the same
- * event time is dropped, so every window downstream counts the record once.
+ * event time is dropped, so every window downstream counts the record once. The view is planned once however many
+ * statements read it (`table.optimizer.reuse-optimize-block-with-digest-enabled`), so its state is held once.
  */
 import type { Fields } from '@pipeline/schema';
 import type { SqlTemplate } from './parameters.js';
@@ -45,7 +46,10 @@ export function deduplicate<const F extends Fields>(
     .map((name) => id(name))
     .join(', ');
   const sql =
-    `${setStatement('table.exec.state.ttl', `${retentionMinutes} min`)}\n\n` +
+    `${setStatement('table.exec.state.ttl', `${retentionMinutes} min`)}\n` +
+    // Without it every INSERT that reads the view plans its own deduplication (each analysis prunes other columns),
+    // each with its own copy of every key: one view read by four statements held four times the state.
+    `${setStatement('table.optimizer.reuse-optimize-block-with-digest-enabled', 'true')}\n\n` +
     `-- one row per ${options.key}: the first in event time (retries deliver copies)\n` +
     `CREATE VIEW ${id(table)} AS\nSELECT ${names}\nFROM (\n` +
     `  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${id(options.key)} ORDER BY ${id(input.eventTime)} ASC) AS \`row_num\`\n` +

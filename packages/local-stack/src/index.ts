@@ -23,14 +23,16 @@ export type {
   FirehoseProcessorOptions,
   StartFirehoseDeliveryOptions,
 } from './firehose/types.js';
-export type { FlinkConfValue, FlinkJob, FlinkJobOverview, FlinkRuntime, StartFlinkJobOptions } from './flink/job.js';
+export { FLINK_STATE_BACKENDS, type FlinkConfValue, type FlinkStateBackend } from './flink/conf.js';
+export type { FlinkJob, FlinkJobOverview, StartFlinkJobOptions } from './flink/job.js';
+export { startFlinkJob } from './flink/job.js';
 export {
   ensureFlinkRuntime,
   FLINK_JAVA17_OPTIONS,
   FLINK_LAUNCHER_MAIN,
   FLINK_VERSION,
-  startFlinkJob,
-} from './flink/job.js';
+  type FlinkRuntime,
+} from './flink/runtime.js';
 export { findJdk, type JdkInfo } from './java.js';
 export type {
   KinesisClientConfig,

@@ -151,6 +151,9 @@ describe('the taxi analytics on a Flink MiniCluster equal DuckDB over the same r
       boundSeconds: BOUND_SECONDS,
     });
     jobs.push(job);
+    // one deduplication for the five analyses: its state (every trip id of the day) is held once, not per statement
+    const { vertices } = await job.rest<{ vertices: Array<{ name: string }> }>(`/jobs/${job.jobId}`);
+    expect(vertices.flatMap((v) => v.name.match(/Deduplicate\[\d+\]/g) ?? [])).toHaveLength(1);
     const put = await feed(job, 'oracle', records);
     expect(put).toBe(records.length);
     await heartbeat('oracle');

@@ -55,8 +55,8 @@ describe('the taxi analytics job', () => {
     const values = bindParameters(job, localValues() as never);
     const sql = substituteParameters(job.sql, values);
     expect(errors(sql)).toEqual([]);
-    // 2 settings + source + 3 views + 5 sinks + 5 INSERTs
-    expect(flink.splitSQLByStatement(sql)).toHaveLength(16);
+    // 3 settings + source + 3 views + 5 sinks + 5 INSERTs
+    expect(flink.splitSQLByStatement(sql)).toHaveLength(17);
     expect(sql).toContain('BETWEEN -73.8352 AND -73.74');
   });
 

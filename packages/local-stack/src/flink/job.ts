@@ -1,141 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { buildIfStale, readClasspathFile, readJarManifest, runMaven, withLock } from '@pipeline/java-toolchain';
+import { readJarManifest } from '@pipeline/java-toolchain';
 import { logTail, readLivePid, spawnChild } from '../internal/child.js';
 import { freePort } from '../internal/ports.js';
-import { javaModuleDir } from '../internal/resolve.js';
 import { ensureStateDir } from '../internal/state-dir.js';
 import { findJdk } from '../java.js';
+import {
+  checkFlinkConf,
+  type FlinkConfValue,
+  type FlinkStateBackend,
+  flinkConfiguration,
+  writeFlinkConfFile,
+  writeLog4jFile,
+} from './conf.js';
+import { ensureFlinkRuntime, FLINK_JAVA17_OPTIONS, FLINK_LAUNCHER_MAIN, FLINK_VERSION } from './runtime.js';
 
-/**
- * The pinned Flink version of the local runtime. Shared with the job jars through their manifests: the
- * `@pipeline/flink-sql` runner and `java/flink-smoke-job` write `Flink-Version: ${flink.version}` into their jar
- * manifests and {@link startFlinkJob} resolves that version's runtime; this constant, `flink.version` in
- * `java/flink-runtime/pom.xml` and in `packages/flink-sql/runner/pom.xml` must be equal (tests assert it).
- */
-export const FLINK_VERSION = '1.20.3';
-
-/** Main class of the launcher in `java/flink-runtime` that runs a job's `main` on a local MiniCluster. */
-export const FLINK_LAUNCHER_MAIN = 'pipeline.localstack.flink.FlinkJobLauncher';
-
-/**
- * JVM options Flink needs on Java 17 (flink-dist `config.yaml`, `env.java.opts.all`); without them Kryo fails with
- * `InaccessibleObjectException` (FLINK-33161).
- */
-export const FLINK_JAVA17_OPTIONS: readonly string[] = Object.freeze([
-  ...[
-    'java.lang',
-    'java.net',
-    'java.io',
-    'java.nio',
-    'sun.nio.ch',
-    'java.lang.reflect',
-    'java.text',
-    'java.time',
-    'java.util',
-    'java.util.concurrent',
-    'java.util.concurrent.atomic',
-    'java.util.concurrent.locks',
-  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
-  ...[
-    'java.base/sun.net.util',
-    'java.rmi/sun.rmi.registry',
-    'jdk.compiler/com.sun.tools.javac.api',
-    'jdk.compiler/com.sun.tools.javac.file',
-    'jdk.compiler/com.sun.tools.javac.parser',
-    'jdk.compiler/com.sun.tools.javac.tree',
-    'jdk.compiler/com.sun.tools.javac.util',
-    'java.security.jgss/sun.security.krb5',
-  ].map((pkg) => `--add-exports=${pkg}=ALL-UNNAMED`),
-]);
-
-const VERSION_PATTERN = /^\d+\.\d+(\.\d+)?$/;
 const LOG_TAIL_LINES = 60;
 /** Flink's stack traces are long: look further back than the emulators' default. */
 const LOG_TAIL_BYTES = 64 * 1024;
-
-// ---------------------------------------------------------------------------------------------------------------
-// The Flink runtime (java/flink-runtime): launcher jar + Flink's jars from the local Maven repository
-
-/** What {@link ensureFlinkRuntime} resolves with. */
-export interface FlinkRuntime {
-  /** Flink version of the jars on `classpath`. */
-  version: string;
-  /** The launcher jar (`FLINK_LAUNCHER_MAIN`). */
-  launcherJar: string;
-  /** Flink's own runtime jars (clients, table API + bridge, planner loader, table runtime, log4j), in ~/.m2. */
-  classpath: string[];
-}
-
-const runtimeBuilds = new Map<string, Promise<FlinkRuntime>>();
-
-/**
- * Builds `java/flink-runtime` (the launcher, and Flink's runtime classpath) with Maven and JDK 17 unless it is up to
- * date, and returns it. The build goes to the cache folder (`~/.cache/pipeline/flink-runtime-<source hash>`, or under
- * PIPELINE_CACHE_DIR), never into the installed package. The first build resolves Flink from Maven Central into ~/.m2
- * (about 125 MB of jars); later calls run no Maven at all. A `flinkVersion` other than {@link FLINK_VERSION} is
- * resolved once into `target/classpath-<version>.txt` of that folder (the launcher jar is the same).
- */
-export function ensureFlinkRuntime(
-  options: { flinkVersion?: string | undefined; javaHome?: string | undefined } = {},
-): Promise<FlinkRuntime> {
-  const version = options.flinkVersion ?? FLINK_VERSION;
-  if (!VERSION_PATTERN.test(version)) throw new TypeError(`flinkVersion must look like 1.20.3, got '${version}'`);
-  const javaHome = findJdk({ javaHome: options.javaHome }).home;
-  const key = `${version}\0${javaHome}`;
-  let build = runtimeBuilds.get(key);
-  if (!build) {
-    build = buildRuntime(version, javaHome);
-    runtimeBuilds.set(key, build);
-    build.catch(() => runtimeBuilds.delete(key));
-  }
-  return build;
-}
-
-async function buildRuntime(version: string, javaHome: string): Promise<FlinkRuntime> {
-  const { dir } = await buildIfStale({
-    name: 'flink-runtime',
-    sourceDir: javaModuleDir('flink-runtime'),
-    outputs: ['target/flink-runtime.jar'],
-    classpathFiles: ['target/classpath.txt'],
-    javaHome,
-    downloadNote: 'about 125 MB into ~/.m2',
-  });
-  const target = path.join(dir, 'target');
-  const launcherJar = path.join(target, 'flink-runtime.jar');
-  if (version === FLINK_VERSION) {
-    const classpath = readClasspathFile(path.join(target, 'classpath.txt'));
-    if (!classpath) throw new Error(`${target}/classpath.txt is missing or lists missing jars after the build`);
-    return { version, launcherJar, classpath };
-  }
-  // The build folder is per source hash, so a classpath file there is as fresh as the module.
-  const versionClasspath = path.join(target, `classpath-${version}.txt`);
-  if (!readClasspathFile(versionClasspath)) {
-    await withLock(path.join(target, '.classpath-lock'), async () => {
-      if (readClasspathFile(versionClasspath)) return;
-      await runMaven({
-        cwd: dir,
-        javaHome,
-        args: [
-          'dependency:build-classpath',
-          `-Dflink.version=${version}`,
-          `-Dmdep.outputFile=${versionClasspath}`,
-          '-DincludeScope=runtime',
-        ],
-      });
-    });
-  }
-  const classpath = readClasspathFile(versionClasspath);
-  if (!classpath) throw new Error(`${versionClasspath} is missing or lists missing jars after the build`);
-  return { version, launcherJar, classpath };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running a job
-
-export type FlinkConfValue = string | number | boolean;
 
 export interface StartFlinkJobOptions {
   /** The job jar (e.g. the @pipeline/flink-sql runner jar). Flink itself must be `provided` in it. */
@@ -162,6 +45,12 @@ export interface StartFlinkJobOptions {
    * defaults to `<stateDir>/flink/<name>/checkpoints` (checkpoints on disk, not in the JobManager's 5 MB memory).
    */
   flinkConf?: Record<string, FlinkConfValue>;
+  /**
+   * Where keyed state lives: 'hashmap' (on the heap, Flink's default) or 'rocksdb' (on local disk, incremental
+   * checkpoints, as on Managed Service for Apache Flink). Pick 'rocksdb' when the state can outgrow `heap`: on the
+   * heap, such a job slows down in garbage collection until it stalls. Default: Flink's default ('hashmap').
+   */
+  stateBackend?: FlinkStateBackend;
   /** Extra JVM options, after the defaults. */
   jvmArgs?: readonly string[];
   /** Extra environment variables for the JVM (only PATH, HOME, TMPDIR, LANG, TZ and the like are passed through). */
@@ -219,26 +108,6 @@ export interface FlinkJob {
   stopWithSavepoint(targetDirectory: string, timeoutMs?: number): Promise<string>;
 }
 
-function propertiesLine(key: string, value: string): string {
-  const escapeText = (text: string, isKey: boolean) =>
-    text
-      .replace(/\\/g, '\\\\')
-      .replace(/\n/g, '\\n')
-      .replace(/\r/g, '\\r')
-      .replace(/\t/g, '\\t')
-      .replace(isKey ? /([ =:#!])/g : /^([ #!])/, '\\$1');
-  return `${escapeText(key, true)}=${escapeText(value, false)}`;
-}
-
-const RESERVED_CONF = [
-  'rest.port',
-  'rest.bind-port',
-  'rest.address',
-  'rest.bind-address',
-  'jobmanager.bind-host',
-  'taskmanager.bind-host',
-];
-
 /**
  * Runs a Flink job on a local MiniCluster in its own JVM (JDK 17, with Flink's Java 17 options): classpath = Flink's
  * own runtime jars (resolved by Maven, see {@link ensureFlinkRuntime}) + the launcher + the job jar. The job's `main`
@@ -251,6 +120,7 @@ const RESERVED_CONF = [
 export async function startFlinkJob(options: StartFlinkJobOptions): Promise<FlinkJob> {
   const jar = path.resolve(options.jar);
   if (!fs.existsSync(jar)) throw new Error(`job jar ${jar} does not exist (build it first)`);
+  checkFlinkConf(options);
   const manifest = readJarManifest(jar);
   const mainClass = options.mainClass ?? manifest['Main-Class'];
   if (!mainClass) throw new Error(`${jar} has no Main-Class in its manifest; pass mainClass`);
@@ -260,9 +130,6 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   const name = options.name ?? 'default';
   if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..') {
     throw new TypeError(`name must be a plain folder name, got '${name}'`);
-  }
-  for (const key of Object.keys(options.flinkConf ?? {})) {
-    if (RESERVED_CONF.includes(key)) throw new TypeError(`flinkConf must not set ${key} (use restPort)`);
   }
   if (options.restPort !== undefined && !(Number.isInteger(options.restPort) && options.restPort > 0)) {
     throw new TypeError(`restPort must be a port number, got ${String(options.restPort)}`);
@@ -282,48 +149,15 @@ export async function startFlinkJob(options: StartFlinkJobOptions): Promise<Flin
   fs.mkdirSync(scratch, { recursive: true });
 
   const restPort = options.restPort ?? (await freePort());
-  const conf: Record<string, string> = {
-    'rest.address': '127.0.0.1',
-    'rest.bind-address': '127.0.0.1',
-    'rest.port': String(restPort),
-    'rest.bind-port': String(restPort),
-    'jobmanager.bind-host': '127.0.0.1',
-    'jobmanager.rpc.address': '127.0.0.1',
-    'taskmanager.bind-host': '127.0.0.1',
-    'taskmanager.host': '127.0.0.1',
-    // Checkpoints on disk: Flink's default JobManager storage refuses state over 5 MB, and a job whose state outgrows
-    // it fails every checkpoint and restarts from the start, again and again.
-    'state.checkpoints.dir': pathToFileURL(path.resolve(dir, 'checkpoints')).href,
-  };
-  for (const [key, value] of Object.entries(options.flinkConf ?? {})) conf[key] = String(value);
-  if (options.restoreFrom !== undefined) conf['execution.savepoint.path'] = options.restoreFrom;
-  const confFile = path.join(dir, 'flink-conf.properties');
-  fs.writeFileSync(
-    confFile,
-    `${Object.entries(conf)
-      .map(([k, v]) => propertiesLine(k, v))
-      .join('\n')}\n`,
-  );
-  const log4jFile = path.join(dir, 'log4j2.properties');
-  fs.writeFileSync(
-    log4jFile,
-    [
-      `rootLogger.level = ${options.logLevel ?? 'INFO'}`,
-      'rootLogger.appenderRef.console.ref = console',
-      'appender.console.type = Console',
-      'appender.console.name = console',
-      'appender.console.layout.type = PatternLayout',
-      'appender.console.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-50c{1.} - %m%n',
-      'logger.pekko.name = org.apache.pekko',
-      'logger.pekko.level = WARN',
-      'logger.shaded.name = org.apache.flink.shaded',
-      'logger.shaded.level = WARN',
-      // a few hundred "cannot be used as a POJO type" lines per SQL job start
-      'logger.typeextractor.name = org.apache.flink.api.java.typeutils.TypeExtractor',
-      'logger.typeextractor.level = WARN',
-      '',
-    ].join('\n'),
-  );
+  const conf = flinkConfiguration({
+    dir,
+    restPort,
+    stateBackend: options.stateBackend,
+    flinkConf: options.flinkConf,
+    restoreFrom: options.restoreFrom,
+  });
+  const confFile = writeFlinkConfFile(dir, conf);
+  const log4jFile = writeLog4jFile(dir, options.logLevel ?? 'INFO');
 
   const classpath = [...runtime.classpath, runtime.launcherJar, jar].join(path.delimiter);
   const args = [

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { readJarManifest } from '@pipeline/java-toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureFlinkRuntime, FLINK_VERSION, type FlinkJob, startFlinkJob } from '../../src/flink/job.js';
+import { type FlinkJob, startFlinkJob } from '../../src/flink/job.js';
+import { ensureFlinkRuntime, FLINK_VERSION } from '../../src/flink/runtime.js';
 import { defaultStateDir } from '../../src/kinesis/emulator.js';
 import { buildSmokeJob } from './helpers.js';
 
@@ -107,6 +108,7 @@ describe('Flink on a local MiniCluster', () => {
     expect(names).toContain(`flink-clients-${FLINK_VERSION}.jar`);
     expect(names).toContain(`flink-table-planner-loader-${FLINK_VERSION}.jar`);
     expect(names).toContain(`flink-table-runtime-${FLINK_VERSION}.jar`);
+    expect(names).toContain(`flink-statebackend-rocksdb-${FLINK_VERSION}.jar`);
     expect(names.some((n) => /^flink-table-planner_2\.12/.test(n))).toBe(false);
     expect(names.some((n) => /connector-(kinesis|opensearch)|flink-json|flink-sql-runner/.test(n))).toBe(false);
   });

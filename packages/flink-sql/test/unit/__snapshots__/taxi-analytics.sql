@@ -1,5 +1,7 @@
 SET 'table.exec.state.ttl' = '1440 min';
 
+SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
+
 SET 'table.local-time-zone' = 'UTC';
 
 CREATE TABLE `trips` (

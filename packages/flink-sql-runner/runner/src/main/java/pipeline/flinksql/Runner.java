@@ -146,7 +146,14 @@ public final class Runner {
     System.exit(execute(args));
   }
 
-  /** Runs and returns the exit code: 0 done, 2 bad arguments / parameters / SQL files, 1 failure. */
+  private static boolean wasCancelled(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause()) {
+      if (e.getClass().getSimpleName().equals("JobCancellationException")) return true;
+    }
+    return false;
+  }
+
+  /** Runs and returns the exit code: 0 done, 2 bad arguments / parameters / SQL files, 1 failure or cancelled. */
   static int execute(String[] args) {
     Redactor redactor = new Redactor();
     try {
@@ -155,6 +162,10 @@ public final class Runner {
       System.err.println(LOG + "error: " + redactor.redact(e.getMessage()));
       return 2;
     } catch (Throwable e) {
+      if (wasCancelled(e)) { // a stop (local-stack cancels the job when its JVM is told to exit): no trace
+        System.err.println(LOG + "the job was cancelled");
+        return 1;
+      }
       // Flink's messages may quote a statement, hence a substituted secret: redact the whole trace.
       StringWriter trace = new StringWriter();
       e.printStackTrace(new PrintWriter(trace));
