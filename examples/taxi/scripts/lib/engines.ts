@@ -46,8 +46,9 @@ export async function createIndex(url: string, index: string, mappings: unknown)
 
 /**
  * The analytics job in one application jar and one Flink job (parallelism 1), its indexes created first. State in
- * RocksDB, as on Managed Flink: the deduplication remembers every trip of the day (about 500 bytes each), which on the
- * heap stalls the job in garbage collection at about half a million trips.
+ * RocksDB, as on Managed Flink: the deduplication remembers every trip id of the day (about 100 bytes each in a
+ * checkpoint, several times that as heap objects), so its state grows with the volume; on the heap, a 1 GB JVM
+ * stalled in garbage collection at about half a million trips (when four copies of the deduplication ran).
  */
 export async function startAnalyticsJob(dir: string, job: AnalyticsJob, endpoints: EngineEndpoints): Promise<FlinkJob> {
   for (const analysis of job.analyses) await createIndex(endpoints.opensearchUrl, analysis.index, analysis.mapping);
