@@ -163,7 +163,6 @@ public final class FlinkJobLauncher extends StreamExecutionEnvironment {
    */
   private static void startKillWatchdog(long seconds) {
     long pid = ProcessHandle.current().pid();
-    // Polls once a second and ends as soon as the JVM is gone.
     String script = "i=0; while kill -0 " + pid + " 2>/dev/null; do i=$((i+1)); if [ $i -gt " + seconds + " ]; then "
         + "ps -o args= -p " + pid + " | grep -q FlinkJobLauncher && kill -9 " + pid + "; exit 0; fi; sleep 1; done";
     try {
